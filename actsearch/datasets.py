@@ -1,0 +1,273 @@
+"""Datasets: scikit-learn's bundled sets, synthetic problems, and the user's CSV files.
+
+Every dataset is split into train, validation and test parts fixed by a seed
+(stratified for classification), and standardised with statistics of the
+training part alone.  Nothing is downloaded: the bundled sets ship inside
+scikit-learn and the synthetic ones are generated.
+
+>>> data = load_dataset("iris", seed=0)
+>>> data.task, data.n_outputs, len(data.y_train) + len(data.y_val) + len(data.y_test)
+('multiclass', 3, 150)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import DatasetError
+
+TASKS = ("classification", "regression")
+
+
+@dataclass
+class Dataset:
+    """A dataset split into train, validation and test parts, standardised.
+
+    ``task`` is ``binary``, ``multiclass`` or ``regression``; class labels are
+    integers from 0.  For regression ``y`` is standardised too (R^2 does not
+    change); ``y_mean`` and ``y_scale`` undo it.
+    """
+
+    name: str
+    task: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int = 0
+    feature_names: list[str] = field(default_factory=list)
+    target_name: str = "target"
+    classes: list = field(default_factory=list)
+    y_mean: float = 0.0
+    y_scale: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_classes if self.task == "multiclass" else 1
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    def describe(self) -> str:
+        return (f"{self.name}: {self.task}, {self.n_features} features, "
+                f"{len(self.y_train)}/{len(self.y_val)}/{len(self.y_test)} train/val/test rows")
+
+
+# --- sources: each returns (X, y, task, feature_names, target_name) ----------------
+
+def _sklearn(loader: str, task: str):
+    def load(seed: int):
+        import sklearn.datasets
+
+        bunch = getattr(sklearn.datasets, loader)()
+        names = [str(n) for n in getattr(bunch, "feature_names", [])] or [f"x{i}" for i in range(bunch.data.shape[1])]
+        return bunch.data, bunch.target, task, names, "target"
+    return load
+
+
+def _moons(seed: int, n: int = 1000):
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=n, noise=0.1, random_state=seed)
+    return X, y, "classification", ["x0", "x1"], "target"
+
+
+def _circles(seed: int, n: int = 1000):
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(n_samples=n, noise=0.08, factor=0.5, random_state=seed)
+    return X, y, "classification", ["x0", "x1"], "target"
+
+
+def _spirals(seed: int, n: int = 1000, turns: float = 1.75, noise: float = 0.05):
+    """Two interleaved spirals: a classic problem where depth and activation matter."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    t = np.sqrt(rng.uniform(0.0, 1.0, half)) * turns * 2 * math.pi
+    arm = np.column_stack([t * np.cos(t), t * np.sin(t)]) / (turns * 2 * math.pi)
+    X = np.vstack([arm, -arm]) + rng.normal(0.0, noise, (2 * half, 2))
+    y = np.repeat([0, 1], half)
+    return X, y, "classification", ["x0", "x1"], "target"
+
+
+def _xor(seed: int, n: int = 1000):
+    """Points in [-1, 1]^2 labelled by the sign of x0*x1: no linear model beats chance."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    return X, y, "classification", ["x0", "x1"], "target"
+
+
+#: Built-in datasets by name.
+DATASETS: dict[str, Callable] = {
+    "breast_cancer": _sklearn("load_breast_cancer", "classification"),
+    "digits": _sklearn("load_digits", "classification"),
+    "iris": _sklearn("load_iris", "classification"),
+    "wine": _sklearn("load_wine", "classification"),
+    "diabetes": _sklearn("load_diabetes", "regression"),
+    "moons": _moons,
+    "circles": _circles,
+    "spirals": _spirals,
+    "xor": _xor,
+}
+
+
+def _read_csv(path: str, target: str | None):
+    import pandas as pd
+
+    if not os.path.isfile(path):
+        raise DatasetError(f"dataset file {path!r} does not exist")
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:  # pandas raises many types; the message is what matters
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatasetError(f"{path}: cannot read as CSV: {first}") from None
+    if frame.shape[0] < 10 or frame.shape[1] < 2:
+        raise DatasetError(f"{path}: needs at least 10 rows and 2 columns, found {frame.shape[0]}x{frame.shape[1]}")
+    target = target if target is not None else str(frame.columns[-1])
+    if target not in frame.columns:
+        raise DatasetError(f"{path}: no column {target!r} for --target; columns are {', '.join(map(str, frame.columns))}")
+    missing = frame.isna().sum()
+    if missing.any():
+        col = missing[missing > 0].index[0]
+        raise DatasetError(f"{path}: column {col!r} has {int(missing[col])} missing value(s); fill or drop them first")
+    y = frame[target]
+    features = frame.drop(columns=[target])
+    categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if categorical:
+        features = pd.get_dummies(features, columns=categorical, dtype=float)
+    return features.to_numpy(dtype=np.float64), y.to_numpy(), None, [str(c) for c in features.columns], target
+
+
+def infer_task(y: np.ndarray) -> str:
+    """``classification`` for labels (text, booleans, or at most 20 whole-number values), else ``regression``.
+
+    >>> infer_task(np.array([0, 1, 1, 0])), infer_task(np.linspace(0, 1, 50))
+    ('classification', 'regression')
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "OUSb":
+        return "classification"
+    values = np.unique(y)
+    whole = np.all(np.isfinite(values)) and np.all(values == np.round(values))
+    return "classification" if whole and len(values) <= 20 else "regression"
+
+
+def make_dataset(
+    X, y, *, task: str | None = None, name: str = "arrays", seed: int = 0,
+    test_size: float = 0.2, val_size: float = 0.2,
+    feature_names: list[str] | None = None, target_name: str = "target",
+) -> Dataset:
+    """Split and standardise arrays into a :class:`Dataset`.
+
+    ``test_size`` is the fraction held out for test; ``val_size`` the fraction
+    of the rest held out for validation (0 for none).
+
+    >>> d = make_dataset(np.random.default_rng(0).normal(size=(100, 3)), np.arange(100) % 2)
+    >>> d.task, len(d.y_train), len(d.y_val), len(d.y_test)
+    ('binary', 64, 16, 20)
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise DatasetError(f"{name}: X must be 2-D and y 1-D with as many rows; got X {X.shape} and y {y.shape}")
+    try:
+        X = X.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{name}: features must be numeric") from None
+    if not np.all(np.isfinite(X)):
+        raise DatasetError(f"{name}: features contain NaN or infinite values")
+    if not (0 < test_size < 1 and 0 <= val_size < 1):
+        raise DatasetError(f"{name}: test_size must be in (0, 1) and val_size in [0, 1)")
+    task = task or infer_task(y)
+    if task not in TASKS:
+        raise DatasetError(f"{name}: task {task!r} is not one of {', '.join(TASKS)}")
+    classes: list = []
+    n_classes = 0
+    if task == "classification":
+        encoder = LabelEncoder()
+        y = encoder.fit_transform(y.astype(str) if y.dtype.kind == "O" else y)
+        classes = encoder.classes_.tolist()
+        n_classes = len(classes)
+        if n_classes < 2:
+            raise DatasetError(f"{name}: the target has a single class; nothing to classify")
+        counts = np.bincount(y)
+        if counts.min() < 5:
+            raise DatasetError(
+                f"{name}: class {classes[int(counts.argmin())]!r} has only {counts.min()} row(s); "
+                "a stratified split needs at least 5 per class"
+            )
+        task = "binary" if n_classes == 2 else "multiclass"
+    else:
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DatasetError(f"{name}: a regression target must be numeric") from None
+        if not np.all(np.isfinite(y)):
+            raise DatasetError(f"{name}: the target contains NaN or infinite values")
+    stratify = y if task != "regression" else None
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+    if val_size > 0:
+        X_train, X_val, y_train, y_val = train_test_split(
+            X_rest, y_rest, test_size=val_size, random_state=seed,
+            stratify=y_rest if stratify is not None else None,
+        )
+    else:
+        X_train, y_train = X_rest, y_rest
+        X_val, y_val = X_rest[:0], y_rest[:0]
+    scaler = StandardScaler().fit(X_train)
+    y_mean, y_scale = 0.0, 1.0
+    if task == "regression":
+        y_mean, y_scale = float(y_train.mean()), float(y_train.std() or 1.0)
+        y_train, y_val, y_test = ((v - y_mean) / y_scale for v in (y_train, y_val, y_test))
+    return Dataset(
+        name=name, task=task,
+        X_train=scaler.transform(X_train), y_train=y_train,
+        X_val=scaler.transform(X_val) if len(X_val) else np.zeros((0, X.shape[1])), y_val=y_val,
+        X_test=scaler.transform(X_test), y_test=y_test,
+        n_classes=n_classes, feature_names=list(feature_names or [f"x{i}" for i in range(X.shape[1])]),
+        target_name=target_name, classes=classes, y_mean=y_mean, y_scale=y_scale,
+    )
+
+
+def load_dataset(
+    name: str, *, target: str | None = None, task: str | None = None, seed: int = 0,
+    test_size: float = 0.2, val_size: float = 0.2,
+) -> Dataset:
+    """Load a built-in dataset by name, or a CSV file by path.
+
+    For a CSV, ``target`` names the label column (default: the last one) and
+    ``task`` is ``classification`` or ``regression`` (inferred when omitted).
+    Text feature columns are one-hot encoded.
+
+    >>> load_dataset("breast_cancer").describe()
+    'breast_cancer: binary, 30 features, 364/91/114 train/val/test rows'
+    """
+    if not isinstance(name, str) or not name:
+        raise DatasetError("a dataset must be a name or a path to a .csv file")
+    if task is not None and task not in TASKS:
+        raise DatasetError(f"task {task!r} is not one of {', '.join(TASKS)}")
+    if name in DATASETS:
+        if target is not None:
+            raise DatasetError(f"--target applies to CSV files, not the built-in dataset {name!r}")
+        X, y, own_task, features, target_name = DATASETS[name](seed)
+        task = task or own_task
+    elif name.lower().endswith(".csv") or os.path.sep in name:
+        X, y, _, features, target_name = _read_csv(name, target)
+    else:
+        raise DatasetError(
+            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or give a path to a .csv file"
+        )
+    return make_dataset(X, y, task=task, name=name, seed=seed, test_size=test_size, val_size=val_size,
+                        feature_names=features, target_name=target_name)

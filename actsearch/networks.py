@@ -1,0 +1,413 @@
+"""The trainer: a small NumPy MLP with the candidate activation in every hidden layer.
+
+Speed matters here more than anywhere: a search trains thousands of these,
+and at batch 32 the time goes to per-call overhead, not arithmetic.  So:
+
+* all weights and biases live in one flat float32 buffer (and so do their
+  gradients and the optimiser's state), and Adam is a few in-place calls on
+  the whole buffer rather than a loop over layers;
+* each bias is folded into its weight matrix as a last row, against a column
+  of ones kept in the activation buffers, which saves an add in the forward
+  pass and a sum in the backward pass;
+* the activation is compiled once into a program that returns f(z) and f'(z)
+  together (see :mod:`actsearch.expression.compiler`).
+
+A run whose weights or losses become NaN or infinite ends with status
+``diverged`` and finite numbers elsewhere; it never raises.
+
+>>> from actsearch.datasets import load_dataset
+>>> data = load_dataset("moons", seed=0)
+>>> result = train("relu(x)", data, TrainConfig(hidden=(16,), epochs=5), seed=0)
+>>> result.status, result.epochs
+('ok', 5)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import ConfigError
+from .expression import PROBES, Expression, parse
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How one network is trained; the protocol every candidate shares.
+
+    ``l2`` is weight decay on the weights (not biases): ``l2 * w`` is added to
+    each weight's gradient.  ``init`` is ``"he"``, ``"xavier"`` or ``None`` to
+    choose from the activation (He for rectifier-like functions).
+    """
+
+    hidden: tuple[int, ...] = (128, 64)
+    epochs: int = 50
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    dropout: float = 0.0
+    l2: float = 0.0
+    clip_norm: float | None = None
+    early_stopping: bool = True
+    patience: int = 10
+    init: str | None = None
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first setting out of range."""
+        checks = [
+            (len(self.hidden) > 0 and all(h > 0 for h in self.hidden), "hidden", "positive layer sizes"),
+            (self.epochs >= 1, "epochs", "at least 1"),
+            (self.batch_size >= 1, "batch_size", "at least 1"),
+            (self.lr > 0 and math.isfinite(self.lr), "lr", "a positive number"),
+            (self.optimizer in ("adam", "sgd"), "optimizer", "'adam' or 'sgd'"),
+            (0 <= self.momentum < 1, "momentum", "in [0, 1)"),
+            (0 <= self.dropout < 1, "dropout", "in [0, 1)"),
+            (self.l2 >= 0, "l2", "non-negative"),
+            (self.clip_norm is None or self.clip_norm > 0, "clip_norm", "positive or None"),
+            (self.patience >= 1, "patience", "at least 1"),
+            (self.init in (None, "he", "xavier"), "init", "'he', 'xavier' or None"),
+            (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
+        ]
+        for ok, name, expected in checks:
+            if not ok:
+                raise ConfigError(f"training setting {name}={getattr(self, name)!r}: expected {expected}")
+
+
+@dataclass
+class TrainResult:
+    """What one training run reports (losses are on standardised targets for regression)."""
+
+    status: str
+    reason: str = ""
+    train_loss: float = math.nan
+    val_loss: float = math.nan
+    test_loss: float = math.nan
+    train_score: float = math.nan
+    val_score: float = math.nan
+    test_score: float = math.nan
+    epochs: int = 0
+    best_epoch: int = 0
+    seconds: float = 0.0
+    grad_flow: list[float] = field(default_factory=list)
+    val_history: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def choose_init(expr: Expression) -> str:
+    """He for rectifier-like activations, Xavier for the rest.
+
+    A function is rectifier-like when its mean slope on negative inputs is
+    under 0.75 times its slope on positive ones (relu, swish, gelu, elu,
+    softplus); symmetric ones (tanh, sigmoid, identity) get Xavier.
+
+    >>> choose_init(parse("relu(x)")), choose_init(parse("tanh(x)"))
+    ('he', 'xavier')
+    """
+    with np.errstate(all="ignore"):
+        d = np.abs(expr.derivative(PROBES[:64]))
+    left, right = d[PROBES[:64] < 0].mean(), d[PROBES[:64] > 0].mean()
+    if not (np.isfinite(left) and np.isfinite(right)) or right == 0:
+        return "xavier"
+    return "he" if left < 0.75 * right else "xavier"
+
+
+class MLP:
+    """A multilayer perceptron over one flat parameter buffer.
+
+    Layer ``l`` is the view ``W[l]`` of shape ``(fan_in + 1, fan_out)``: the
+    last row is the bias.
+    """
+
+    def __init__(self, n_in: int, hidden: tuple[int, ...], n_out: int, dtype=np.float32):
+        self.sizes = (n_in, *hidden, n_out)
+        shapes = [(a + 1, b) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+        total = sum(a * b for a, b in shapes)
+        self.theta = np.zeros(total, dtype=dtype)
+        self.grad = np.zeros(total, dtype=dtype)
+        self.weight_mask = np.zeros(total, dtype=dtype)  # 1 on weights, 0 on biases
+        self.W, self.G = [], []
+        offset = 0
+        for a, b in shapes:
+            n = a * b
+            self.W.append(self.theta[offset:offset + n].reshape(a, b))
+            self.G.append(self.grad[offset:offset + n].reshape(a, b))
+            self.weight_mask[offset:offset + (a - 1) * b] = 1.0
+            offset += n
+
+    def initialise(self, rng: np.random.Generator, init: str) -> None:
+        """He normal or Glorot uniform for hidden layers, Glorot for the output; zero biases."""
+        for layer, W in enumerate(self.W):
+            fan_in, fan_out = W.shape[0] - 1, W.shape[1]
+            if init == "he" and layer < len(self.W) - 1:
+                w = rng.standard_normal((fan_in, fan_out)) * math.sqrt(2.0 / fan_in)
+            else:
+                limit = math.sqrt(6.0 / (fan_in + fan_out))
+                w = rng.uniform(-limit, limit, (fan_in, fan_out))
+            W[:-1] = w
+            W[-1] = 0.0
+
+
+def _with_ones(X: np.ndarray, dtype) -> np.ndarray:
+    out = np.ones((X.shape[0], X.shape[1] + 1), dtype=dtype)
+    out[:, :-1] = X
+    return out
+
+
+class Trainer:
+    """Trains one :class:`MLP` with one activation on one dataset split.
+
+    Construct it once per (activation, data, config); :meth:`fit` takes the
+    seed.  The compiled activation is reused across seeds.
+    """
+
+    def __init__(self, expr: Expression | str, data, config: TrainConfig):
+        self.expr = parse(expr)
+        self.config = config
+        self.data = data
+        self.dtype = np.dtype(config.dtype)
+        self.act_train = self.expr.compile(("x",))  # value and f'(z) in one pass
+        self.act_eval = self.expr.compile(())
+        self.params = dict(self.expr.params)
+        self.init = config.init or choose_init(self.expr)
+        self.task = data.task
+        self.n_out = data.n_outputs
+        dt = self.dtype
+        self.X = {k: _with_ones(getattr(data, f"X_{k}"), dt) for k in ("train", "val", "test")}
+        self.y = {k: getattr(data, f"y_{k}") for k in ("train", "val", "test")}
+        if self.task == "multiclass":
+            self.T_train = np.eye(self.n_out, dtype=dt)[self.y["train"]]
+        else:
+            self.T_train = self.y["train"].astype(dt).reshape(-1, 1)
+
+    # --- forward ---------------------------------------------------------------
+    def _output(self, z: np.ndarray) -> np.ndarray:
+        if self.task == "multiclass":
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        if self.task == "binary":
+            return 0.5 * np.tanh(0.5 * z) + 0.5
+        return z
+
+    def predict_raw(self, net: MLP, X_ext: np.ndarray) -> np.ndarray:
+        """Probabilities (classification) or values (regression), no dropout."""
+        H = X_ext
+        for W in net.W[:-1]:
+            a = self.act_eval(H @ W, self.params)[0]
+            H = np.empty((a.shape[0], a.shape[1] + 1), dtype=self.dtype)
+            H[:, :-1] = a
+            H[:, -1] = 1.0
+        return self._output(H @ net.W[-1])
+
+    def loss_and_score(self, net: MLP, split: str) -> tuple[float, float]:
+        """Mean loss and score (accuracy, or R^2 for regression) on a split."""
+        y = self.y[split]
+        if len(y) == 0:
+            return math.nan, math.nan
+        with np.errstate(all="ignore"):
+            out = self.predict_raw(net, self.X[split]).astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            return math.nan, math.nan
+        eps = 1e-12
+        if self.task == "multiclass":
+            loss = -np.mean(np.log(np.clip(out[np.arange(len(y)), y], eps, 1.0)))
+            score = float(np.mean(out.argmax(axis=1) == y))
+        elif self.task == "binary":
+            p = np.clip(out[:, 0], eps, 1 - eps)
+            loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+            score = float(np.mean((p > 0.5) == (y > 0.5)))
+        else:
+            resid = out[:, 0] - y
+            loss = float(np.mean(resid ** 2))
+            total = np.sum((y - y.mean()) ** 2)
+            score = float(1.0 - np.sum(resid ** 2) / total) if total > 0 else math.nan
+        return float(loss), score
+
+    def grad_flow(self, net: MLP, n: int = 256) -> list[float]:
+        """Mean |f'(z)| per hidden layer at the current weights, on up to n training rows."""
+        H = self.X["train"][:n]
+        flow = []
+        with np.errstate(all="ignore"):
+            for W in net.W[:-1]:
+                a, d = self.act_train(H @ W, self.params)
+                flow.append(float(np.mean(np.abs(d))))
+                H = _with_ones(a, self.dtype)
+        return flow
+
+    # --- training --------------------------------------------------------------
+    def fit(self, seed: int, on_epoch: Callable[[int, float], bool] | None = None) -> TrainResult:
+        """Train from scratch with ``seed`` (initial weights, batch order, dropout).
+
+        The validation split is scored after every epoch when early stopping
+        is on or ``on_epoch`` is given; ``on_epoch(epoch, val_score)``
+        returning True stops the run with status ``pruned`` (Optuna's pruners
+        plug in here).
+        """
+        start = time.perf_counter()
+        cfg = self.config
+        rng = np.random.default_rng(seed)
+        net = MLP(self.X["train"].shape[1] - 1, cfg.hidden, self.n_out, self.dtype)
+        net.initialise(rng, self.init)
+        flow = self.grad_flow(net)
+        result = TrainResult(status="ok", grad_flow=flow)
+        if self.expr.zero_gradient:
+            result.reason = "zero gradient almost everywhere: the hidden layers cannot learn"
+        with np.errstate(all="ignore"):
+            self._loop(net, rng, result, on_epoch)
+        if result.status in ("ok", "pruned"):
+            result.train_loss, result.train_score = self.loss_and_score(net, "train")
+            result.val_loss, result.val_score = self.loss_and_score(net, "val")
+            result.test_loss, result.test_score = self.loss_and_score(net, "test")
+            if not all(map(math.isfinite, (result.train_loss, result.test_loss))):
+                result.status, result.reason = "diverged", "non-finite outputs after training"
+        if result.status == "diverged":
+            for name in ("train_loss", "val_loss", "test_loss", "train_score", "val_score", "test_score"):
+                setattr(result, name, math.nan)
+        result.seconds = time.perf_counter() - start
+        self.net = net
+        return result
+
+    def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch) -> None:
+        cfg = self.config
+        dt = self.dtype
+        X, T = self.X["train"], self.T_train
+        n = X.shape[0]
+        B = min(cfg.batch_size, n)
+        theta, grad = net.theta, net.grad
+        W, G = net.W, net.G
+        L = len(W) - 1  # hidden layers
+        act, params = self.act_train, self.params
+        keep = 1.0 - cfg.dropout
+        task = self.task
+        scale_out = 2.0 / self.n_out if task == "regression" else 1.0
+        # Activation buffers with their trailing column of ones, one set per batch size.
+        buffers: dict[int, list[np.ndarray]] = {}
+        adam = cfg.optimizer == "adam"
+        m = np.zeros_like(theta)
+        v = np.zeros_like(theta) if adam else None
+        tmp = np.empty_like(theta)
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        lr_unscaled = cfg.lr * (1.0 - b1) / math.sqrt(1.0 - b2)
+        decay = (net.weight_mask * cfg.l2).astype(dt) if cfg.l2 > 0 else None
+        step = 0
+        early = cfg.early_stopping and len(self.y["val"]) > 0
+        best_loss, best_theta, best_epoch, waited = math.inf, None, 0, 0
+        for epoch in range(1, cfg.epochs + 1):
+            # One shuffled copy per epoch, then contiguous slices: cheaper than
+            # gathering rows for every batch.
+            order = rng.permutation(n)
+            X_epoch, T_epoch = X[order], T[order]
+            for lo in range(0, n, B):
+                H = X_epoch[lo:lo + B]
+                Tb = T_epoch[lo:lo + B]
+                b = H.shape[0]
+                Hs = buffers.get(b)
+                if Hs is None:
+                    Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in cfg.hidden]
+                inputs, derivs = [H], []
+                for layer in range(L):
+                    a, d = act(H @ W[layer], params)
+                    if keep < 1.0:
+                        mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
+                        a = a * mask
+                        d = d * mask
+                    H = Hs[layer]
+                    H[:, :-1] = a
+                    inputs.append(H)
+                    derivs.append(d)
+                z = H @ W[L]
+                # delta = dLoss/dz for the mean loss over the batch, in place on z.
+                if task == "multiclass":
+                    # Clipping the logits to +-40 keeps exp finite without the
+                    # per-row max, which costs more than the rest of the softmax
+                    # at this size; logits that large mean divergence anyway.
+                    np.clip(z, -40.0, 40.0, out=z)
+                    np.exp(z, out=z)
+                    z *= (1.0 / b) / z.sum(axis=1, keepdims=True)
+                    Tb = Tb * (1.0 / b)
+                    z -= Tb
+                elif task == "binary":
+                    z *= 0.5
+                    np.tanh(z, out=z)
+                    z += 1.0
+                    z -= 2.0 * Tb
+                    z *= 0.5 / b
+                else:
+                    z -= Tb
+                    z *= scale_out / b
+                delta = z
+                for layer in range(L, 0, -1):
+                    np.matmul(inputs[layer].T, delta, out=G[layer])
+                    delta = (delta @ W[layer][:-1].T) * derivs[layer - 1]
+                np.matmul(inputs[0].T, delta, out=G[0])
+                if decay is not None:
+                    grad += decay * theta
+                if cfg.clip_norm is not None:
+                    norm = math.sqrt(float(np.dot(grad, grad)))
+                    if norm > cfg.clip_norm:
+                        grad *= cfg.clip_norm / norm
+                step += 1
+                if adam:
+                    # Adam with its moments kept unscaled (m' = m/(1-b1),
+                    # v' = v/(1-b2)); the scale factors fold into the step size
+                    # and eps, saving two passes over the buffer per step.
+                    m *= b1
+                    m += grad
+                    v *= b2
+                    np.multiply(grad, grad, out=tmp)
+                    v += tmp
+                    np.sqrt(v, out=tmp)
+                    tmp += eps * math.sqrt(1.0 - b2 ** step) / math.sqrt(1.0 - b2)
+                    np.divide(m, tmp, out=tmp)
+                    tmp *= lr_unscaled * math.sqrt(1.0 - b2 ** step) / (1.0 - b1 ** step)
+                    theta -= tmp
+                else:
+                    m *= cfg.momentum
+                    m += grad
+                    theta -= cfg.lr * m
+            result.epochs = epoch
+            if not np.all(np.isfinite(theta)):
+                result.status, result.reason = "diverged", f"non-finite weights in epoch {epoch}"
+                return
+            if len(self.y["val"]) and (early or on_epoch is not None):
+                val_loss, val_score = self.loss_and_score(net, "val")
+                if not math.isfinite(val_loss):
+                    result.status, result.reason = "diverged", f"non-finite validation loss in epoch {epoch}"
+                    return
+                result.val_history.append(val_score)
+                if on_epoch is not None and on_epoch(epoch, val_score):
+                    result.status, result.reason = "pruned", f"stopped by the pruner after epoch {epoch}"
+                    return
+                if val_loss < best_loss:
+                    best_loss, best_epoch, waited = val_loss, epoch, 0
+                    if early:
+                        best_theta = theta.copy()
+                elif early:
+                    waited += 1
+                    if waited >= cfg.patience:
+                        break
+        result.best_epoch = best_epoch if early else result.epochs
+        if early and best_theta is not None:
+            theta[:] = best_theta  # restore the weights of the best validation loss
+
+
+def train(expr: Expression | str, data, config: TrainConfig | None = None, seed: int = 0) -> TrainResult:
+    """Train one network with activation ``expr`` on ``data`` and report it.
+
+    >>> from actsearch.datasets import load_dataset
+    >>> r = train("tanh(x)", load_dataset("iris"), TrainConfig(hidden=(8,), epochs=3), seed=1)
+    >>> r.status
+    'ok'
+    """
+    return Trainer(expr, data, config or TrainConfig()).fit(seed)
