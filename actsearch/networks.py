@@ -278,29 +278,80 @@ class Trainer:
         self.net = net
         return result
 
+    def backprop(self, net: MLP, H: np.ndarray, Tb: np.ndarray, rng: np.random.Generator | None = None,
+                 buffers: dict | None = None) -> None:
+        """Gradient of the mean batch loss, written into ``net.grad``.
+
+        ``H`` is the batch with its column of ones, ``Tb`` the targets (one-hot
+        for multiclass).  Dropout applies when the config has it and ``rng``
+        is given.
+        """
+        dt = self.dtype
+        W, G = net.W, net.G
+        L = len(W) - 1
+        act, params = self.act_train, self.params
+        keep = 1.0 - self.config.dropout
+        b = H.shape[0]
+        buffers = {} if buffers is None else buffers
+        Hs = buffers.get(b)
+        if Hs is None:
+            Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in self.config.hidden]
+        inputs, derivs = [H], []
+        for layer in range(L):
+            a, d = act(np.dot(H, W[layer]), params)
+            if keep < 1.0 and rng is not None:
+                mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
+                a = a * mask
+                d = d * mask
+            H = Hs[layer]
+            H[:, :-1] = a
+            inputs.append(H)
+            derivs.append(d)
+        z = np.dot(H, W[L])
+        # delta = dLoss/dz for the mean loss over the batch, in place on z.
+        if self.task == "multiclass":
+            # Clipping the logits to +-40 keeps exp finite without the per-row
+            # max, which costs more than the rest of the softmax at this size;
+            # logits that large mean divergence anyway.
+            np.clip(z, -40.0, 40.0, out=z)
+            np.exp(z, out=z)
+            z *= (1.0 / b) / z.sum(axis=1, keepdims=True)
+            z -= Tb * (1.0 / b)
+        elif self.task == "binary":
+            z *= 0.5
+            np.tanh(z, out=z)
+            z += 1.0
+            z -= 2.0 * Tb
+            z *= 0.5 / b
+        else:
+            z -= Tb
+            z *= (2.0 / self.n_out) / b
+        delta = z
+        for layer in range(L, 0, -1):
+            # np.dot: less call overhead than matmul at these small sizes.
+            np.dot(inputs[layer].T, delta, out=G[layer])
+            delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
+        np.dot(inputs[0].T, delta, out=G[0])
+
+    def batch_loss(self, net: MLP, H: np.ndarray, Tb: np.ndarray) -> float:
+        """The mean loss that :meth:`backprop` differentiates (no dropout)."""
+        out = self.predict_raw(net, H).astype(np.float64)
+        if self.task == "regression":
+            return float(np.mean((out - Tb) ** 2))
+        if self.task == "binary":
+            p = np.clip(out, 1e-300, 1 - 1e-16)
+            return float(-np.mean(Tb * np.log(p) + (1 - Tb) * np.log(1 - p)))
+        return float(-np.mean(np.sum(Tb * np.log(np.clip(out, 1e-300, 1.0)), axis=1)))
+
     def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch) -> None:
         cfg = self.config
-        dt = self.dtype
         X, T = self.X["train"], self.T_train
         n = X.shape[0]
         B = min(cfg.batch_size, n)
         theta, grad = net.theta, net.grad
-        W, G = net.W, net.G
-        L = len(W) - 1  # hidden layers
-        act, params = self.act_train, self.params
-        keep = 1.0 - cfg.dropout
-        task = self.task
-        scale_out = 2.0 / self.n_out if task == "regression" else 1.0
-        # Activation buffers with their trailing column of ones, one set per batch size.
-        buffers: dict[int, list[np.ndarray]] = {}
-        adam = cfg.optimizer == "adam"
-        m = np.zeros_like(theta)
-        v = np.zeros_like(theta) if adam else None
-        tmp = np.empty_like(theta)
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        lr_unscaled = cfg.lr * (1.0 - b1) / math.sqrt(1.0 - b2)
-        decay = (net.weight_mask * cfg.l2).astype(dt) if cfg.l2 > 0 else None
-        step = 0
+        buffers: dict[int, list[np.ndarray]] = {}  # activation buffers per batch size
+        optimizer = make_optimizer(cfg, theta.size, self.dtype)
+        decay = (net.weight_mask * cfg.l2).astype(self.dtype) if cfg.l2 > 0 else None
         early = cfg.early_stopping and len(self.y["val"]) > 0
         best_loss, best_theta, best_epoch, waited = math.inf, None, 0, 0
         for epoch in range(1, cfg.epochs + 1):
@@ -309,73 +360,14 @@ class Trainer:
             order = rng.permutation(n)
             X_epoch, T_epoch = X[order], T[order]
             for lo in range(0, n, B):
-                H = X_epoch[lo:lo + B]
-                Tb = T_epoch[lo:lo + B]
-                b = H.shape[0]
-                Hs = buffers.get(b)
-                if Hs is None:
-                    Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in cfg.hidden]
-                inputs, derivs = [H], []
-                for layer in range(L):
-                    a, d = act(H @ W[layer], params)
-                    if keep < 1.0:
-                        mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
-                        a = a * mask
-                        d = d * mask
-                    H = Hs[layer]
-                    H[:, :-1] = a
-                    inputs.append(H)
-                    derivs.append(d)
-                z = H @ W[L]
-                # delta = dLoss/dz for the mean loss over the batch, in place on z.
-                if task == "multiclass":
-                    # Clipping the logits to +-40 keeps exp finite without the
-                    # per-row max, which costs more than the rest of the softmax
-                    # at this size; logits that large mean divergence anyway.
-                    np.clip(z, -40.0, 40.0, out=z)
-                    np.exp(z, out=z)
-                    z *= (1.0 / b) / z.sum(axis=1, keepdims=True)
-                    Tb = Tb * (1.0 / b)
-                    z -= Tb
-                elif task == "binary":
-                    z *= 0.5
-                    np.tanh(z, out=z)
-                    z += 1.0
-                    z -= 2.0 * Tb
-                    z *= 0.5 / b
-                else:
-                    z -= Tb
-                    z *= scale_out / b
-                delta = z
-                for layer in range(L, 0, -1):
-                    np.matmul(inputs[layer].T, delta, out=G[layer])
-                    delta = (delta @ W[layer][:-1].T) * derivs[layer - 1]
-                np.matmul(inputs[0].T, delta, out=G[0])
+                self.backprop(net, X_epoch[lo:lo + B], T_epoch[lo:lo + B], rng, buffers)
                 if decay is not None:
                     grad += decay * theta
                 if cfg.clip_norm is not None:
                     norm = math.sqrt(float(np.dot(grad, grad)))
                     if norm > cfg.clip_norm:
                         grad *= cfg.clip_norm / norm
-                step += 1
-                if adam:
-                    # Adam with its moments kept unscaled (m' = m/(1-b1),
-                    # v' = v/(1-b2)); the scale factors fold into the step size
-                    # and eps, saving two passes over the buffer per step.
-                    m *= b1
-                    m += grad
-                    v *= b2
-                    np.multiply(grad, grad, out=tmp)
-                    v += tmp
-                    np.sqrt(v, out=tmp)
-                    tmp += eps * math.sqrt(1.0 - b2 ** step) / math.sqrt(1.0 - b2)
-                    np.divide(m, tmp, out=tmp)
-                    tmp *= lr_unscaled * math.sqrt(1.0 - b2 ** step) / (1.0 - b1 ** step)
-                    theta -= tmp
-                else:
-                    m *= cfg.momentum
-                    m += grad
-                    theta -= cfg.lr * m
+                optimizer.step(theta, grad)
             result.epochs = epoch
             if not np.all(np.isfinite(theta)):
                 result.status, result.reason = "diverged", f"non-finite weights in epoch {epoch}"
@@ -400,6 +392,57 @@ class Trainer:
         result.best_epoch = best_epoch if early else result.epochs
         if early and best_theta is not None:
             theta[:] = best_theta  # restore the weights of the best validation loss
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) on a flat buffer, as PyTorch defines it.
+
+    The moments are kept unscaled (m' = m/(1-b1), v' = v/(1-b2)) and the
+    scale factors fold into the step size and eps, which saves two passes over
+    the buffer per step; the update is the same.
+    """
+
+    def __init__(self, size: int, lr: float, dtype=np.float32, b1: float = 0.9, b2: float = 0.999,
+                 eps: float = 1e-8):
+        self.lr, self.b1, self.b2, self.eps = lr, b1, b2, eps
+        self.m = np.zeros(size, dtype=dtype)
+        self.v = np.zeros(size, dtype=dtype)
+        self.tmp = np.empty(size, dtype=dtype)
+        self.t = 0
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        b1, b2, m, v, tmp = self.b1, self.b2, self.m, self.v, self.tmp
+        self.t += 1
+        bias2 = math.sqrt(1.0 - b2 ** self.t) / math.sqrt(1.0 - b2)
+        m *= b1
+        m += grad
+        v *= b2
+        np.multiply(grad, grad, out=tmp)
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * bias2
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr * (1.0 - b1) / (1.0 - b1 ** self.t) * bias2
+        theta -= tmp
+
+
+class SGD:
+    """SGD with momentum, as PyTorch defines it: buf = momentum*buf + g; theta -= lr*buf."""
+
+    def __init__(self, size: int, lr: float, momentum: float = 0.9, dtype=np.float32):
+        self.lr, self.momentum = lr, momentum
+        self.buf = np.zeros(size, dtype=dtype)
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        self.buf *= self.momentum
+        self.buf += grad
+        theta -= self.lr * self.buf
+
+
+def make_optimizer(config: TrainConfig, size: int, dtype) -> Adam | SGD:
+    if config.optimizer == "adam":
+        return Adam(size, config.lr, dtype)
+    return SGD(size, config.lr, config.momentum, dtype)
 
 
 def train(expr: Expression | str, data, config: TrainConfig | None = None, seed: int = 0) -> TrainResult:

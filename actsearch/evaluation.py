@@ -1,0 +1,146 @@
+"""Scoring a candidate: train it over several seeds under one protocol.
+
+>>> df = evaluate("tanh(x)", dataset="iris", hidden=(8,), epochs=5, seeds=2)
+>>> list(df["seed"]), sorted(set(df["status"]))
+([0, 1], ['ok'])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .datasets import Dataset, load_dataset
+from .errors import ConfigError
+from .expression import Expression, parse
+from .networks import TrainConfig, Trainer
+
+#: Per-seed columns of :func:`evaluate`'s table, in order.
+COLUMNS = [
+    "expression", "dataset", "seed", "status", "reason", "val_score", "test_score", "train_score",
+    "train_loss", "val_loss", "test_loss", "epochs", "best_epoch", "train_seconds", "init", "grad_flow",
+]
+
+
+def _seed_list(seeds: int | Iterable[int]) -> list[int]:
+    if isinstance(seeds, (int, np.integer)):
+        if seeds < 1:
+            raise ConfigError(f"seeds={seeds}: expected at least 1")
+        return list(range(int(seeds)))
+    out = [int(s) for s in seeds]
+    if not out:
+        raise ConfigError("seeds: expected at least one seed")
+    return out
+
+
+def evaluate_seeds(expr: Expression, data: Dataset, config: TrainConfig, seeds: Sequence[int]) -> list[dict]:
+    """Train once per seed and return one record per seed (never raises on a bad candidate)."""
+    trainer = Trainer(expr, data, config)
+    rows = []
+    for seed in seeds:
+        try:
+            result = trainer.fit(seed)
+            record = result.to_dict()
+        except ArithmeticError as exc:  # a numeric failure is the candidate's result, not a crash
+            record = {"status": "diverged", "reason": f"{type(exc).__name__}: {exc}"}
+        record.pop("val_history", None)
+        record["train_seconds"] = record.pop("seconds", math.nan)
+        rows.append({
+            "expression": str(expr), "dataset": data.name, "seed": seed, "init": trainer.init, **record,
+        })
+    return rows
+
+
+def evaluate(
+    expr: str | Expression,
+    dataset: str | Dataset = "digits",
+    *,
+    hidden: Sequence[int] = (128, 64),
+    epochs: int = 50,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    dropout: float = 0.0,
+    l2: float = 0.0,
+    seeds: int | Iterable[int] = 5,
+    early_stopping: bool = True,
+    init: str | None = None,
+    optimizer: str = "adam",
+    target: str | None = None,
+    task: str | None = None,
+    split_seed: int = 0,
+    params: dict[str, float] | None = None,
+    config: TrainConfig | None = None,
+):
+    """Train a network with activation ``expr`` once per seed; one row per seed.
+
+    The data split is fixed by ``split_seed``, so every seed and every
+    candidate is scored on the same rows; a seed sets the initial weights, the
+    batch order and dropout.  ``config`` overrides the individual training
+    arguments.  The summary over seeds (mean and std) is in
+    ``df.attrs["summary"]``; see :func:`summarize`.
+
+    >>> df = evaluate("x*sigmoid(x)", dataset="breast_cancer", hidden=(16,), epochs=3, seeds=2)
+    >>> df.attrs["summary"]["expression"], len(df)
+    ('x * sigmoid(x)', 2)
+    """
+    import pandas as pd
+
+    f = parse(expr, params) if not isinstance(expr, Expression) else expr
+    if config is None:
+        config = TrainConfig(hidden=tuple(hidden), epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout,
+                             l2=l2, early_stopping=early_stopping, init=init, optimizer=optimizer)
+    data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, target=target, task=task, seed=split_seed)
+    rows = evaluate_seeds(f, data, config, _seed_list(seeds))
+    df = pd.DataFrame(rows)
+    df = df[[c for c in COLUMNS if c in df.columns]]
+    df.attrs["summary"] = summarize(df, data=data)
+    return df
+
+
+def _mean_std(values) -> tuple[float, float]:
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return math.nan, math.nan
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def summarize(df, data: Dataset | None = None) -> dict:
+    """Mean and sample std over the seeds that finished (status ok or pruned).
+
+    >>> import pandas as pd
+    >>> s = summarize(pd.DataFrame({"expression": ["x"], "dataset": ["d"], "seed": [0], "status": ["ok"],
+    ...                             "val_score": [0.5], "test_score": [0.25]}))
+    >>> s["test_score_mean"], s["n_ok"]
+    (0.25, 1)
+    """
+    finished = df[df["status"].isin(["ok", "pruned"])]
+    out = {
+        "expression": str(df["expression"].iloc[0]),
+        "dataset": str(df["dataset"].iloc[0]),
+    }
+    if data is not None:
+        out["task"] = data.task
+    for col in ("test_score", "val_score", "train_score", "train_seconds"):
+        if col in df.columns:
+            out[f"{col}_mean"], out[f"{col}_std"] = _mean_std(finished[col].tolist())
+    out["n_ok"] = int((df["status"] == "ok").sum())
+    out["n_seeds"] = int(len(df))
+    seed_cols = [c for c in ("seed", "status", "reason", "val_score", "test_score", "epochs",
+                             "train_seconds", "grad_flow") if c in df.columns]
+    out["seeds"] = [
+        {k: _plain(v) for k, v in row.items()} for row in df[seed_cols].to_dict(orient="records")
+    ]
+    return out
+
+
+def _plain(value):
+    """JSON-friendly: NumPy scalars to Python, NaN to None."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(value) else float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
