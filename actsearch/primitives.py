@@ -246,14 +246,26 @@ def _erf(a):
 
 
 def _safe_div(a, b):
+    if np.ndim(b) == 0:  # a constant denominator: keep a's dtype
+        b = float(b)
+        return a / b if abs(b) > _DIV_EPS else a * 0.0 + 1.0
     ok = np.abs(b) > _DIV_EPS
     return np.where(ok, a / np.where(ok, b, 1.0), 1.0)
+
+
+def _safe_reciprocal(b, like):
+    """1/b where |b| > 1e-3, else 0: the partial of protected division in a."""
+    if np.ndim(b) == 0:
+        b = float(b)
+        return like * 0.0 + (1.0 / b if abs(b) > _DIV_EPS else 0.0)
+    ok = np.abs(b) > _DIV_EPS
+    return np.where(ok, 1.0 / np.where(ok, b, 1.0), 0.0)
 
 
 def _indicator(mask, *args):
     """A 0/1 array in the floating dtype of ``args`` (a bool times a Python
     float would silently become float64)."""
-    return mask.astype(np.result_type(*args, 1.0))
+    return np.asarray(mask).astype(np.result_type(*args, 1.0))
 
 
 def _kink_at_zero(a, *rest):
@@ -268,8 +280,12 @@ def _sinc_derivative(v, a):
 
 def _pow(a, p):
     p = float(p) if np.ndim(p) == 0 else p
-    if np.ndim(p) == 0 and float(p).is_integer() and p >= 0:
-        return a ** p
+    if np.ndim(p) == 0 and float(p).is_integer():
+        if p >= 0:
+            return a ** p
+        # a negative whole power keeps the sign of a; |a| is floored as in division
+        guarded = np.where(np.abs(a) < _DIV_EPS, np.copysign(_DIV_EPS, a), a)
+        return guarded ** p
     base = np.abs(a)
     if np.any(np.asarray(p) < 0):
         base = np.maximum(base, _DIV_EPS)
@@ -280,9 +296,9 @@ def _pow_da(v, a, p):
     p = float(p) if np.ndim(p) == 0 else p
     if np.ndim(p) == 0 and float(p).is_integer() and p >= 0:
         return p * a ** (p - 1.0) if p != 0 else np.zeros_like(a)
-    base = np.abs(a)
     floor = _DIV_EPS if np.any(np.asarray(p) < 0) else 1e-12
-    return np.where(base > floor, p * v / np.where(base > floor, a, 1.0), 0.0)
+    inside = np.abs(a) > floor
+    return np.where(inside, p * v / np.where(inside, a, 1.0), 0.0)
 
 
 def _pow_kinks(a, p):
@@ -297,8 +313,8 @@ make_primitive("mul", 2, np.multiply, (Arg(1), Arg(0)), commutative=True, symbol
 make_primitive(
     "div", 2, _safe_div,
     (
-        lambda v, a, b: np.where(np.abs(b) > _DIV_EPS, 1.0 / np.where(np.abs(b) > _DIV_EPS, b, 1.0), 0.0),
-        lambda v, a, b: np.where(np.abs(b) > _DIV_EPS, -v / np.where(np.abs(b) > _DIV_EPS, b, 1.0), 0.0),
+        lambda v, a, b: _safe_reciprocal(b, v),
+        lambda v, a, b: -v * _safe_reciprocal(b, v),
     ),
     symbol="/", kink_distance=lambda a, b: np.abs(np.abs(b) - _DIV_EPS),
     doc="protected a / b: 1 where |b| <= 1e-3, as in gplearn",
@@ -306,7 +322,7 @@ make_primitive(
 make_primitive(
     "pow", 2, _pow, (_pow_da, lambda v, a, p: v * np.log(np.maximum(np.abs(a), 1e-300))),
     symbol="^", constant_args=(1,), kink_distance=_pow_kinks,
-    check_points=((2.0,), (3.0,), (0.5,), (-1.0,)),
+    check_points=((2.0,), (3.0,), (0.5,), (-1.0,), (-2.0,)),
     doc="a ^ p for a constant p; |a| ^ p when p is not a whole number >= 0",
 )
 make_primitive("neg", 1, np.negative, (-1.0,), doc="-a")

@@ -178,6 +178,9 @@ def _compute_value(builder: _Builder, node: Node):
     prim = PRIMITIVES[node.op]
     args = [_value(builder, a) for a in node.args]
     args += [_K(d) for d in prim.defaults[len(args) - prim.min_arity:]]
+    if all(isinstance(a, _K) for a in args):  # a constant subtree: fold it now
+        with np.errstate(all="ignore"):
+            return _K(float(prim.forward(*[a.value for a in args])))
     regs = tuple(builder.as_register(a) for a in args)
     return builder.emit(("value", node.op), prim.forward, regs)
 
