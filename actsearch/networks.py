@@ -35,6 +35,12 @@ from .errors import ConfigError
 from .expression import PROBES, Expression, parse
 
 
+#: Hidden activations beyond this size mean the run has diverged: the next
+#: layer's products would overflow float32 (3.4e38) and the protected
+#: primitives (exp clipped at 80) only postpone it.
+MAX_ACTIVATION = 1e15
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How one network is trained; the protocol every candidate shares.
@@ -201,10 +207,18 @@ class Trainer:
         return z
 
     def predict_raw(self, net: MLP, X_ext: np.ndarray) -> np.ndarray:
-        """Probabilities (classification) or values (regression), no dropout."""
+        """Probabilities (classification) or values (regression), no dropout.
+
+        Records the largest |hidden activation| in ``self.max_activation``:
+        past :data:`MAX_ACTIVATION` a run counts as diverged even where the
+        protected primitives kept every number finite.
+        """
         H = X_ext
+        self.max_activation = 0.0
         for W in net.W[:-1]:
             a = self.act_eval(H @ W, self.params)[0]
+            peak = float(np.max(np.abs(a))) if a.size else 0.0
+            self.max_activation = max(self.max_activation, peak if peak == peak else math.inf)
             H = np.empty((a.shape[0], a.shape[1] + 1), dtype=self.dtype)
             H[:, :-1] = a
             H[:, -1] = 1.0
@@ -217,7 +231,7 @@ class Trainer:
             return math.nan, math.nan
         with np.errstate(all="ignore"):
             out = self.predict_raw(net, self.X[split]).astype(np.float64)
-        if not np.all(np.isfinite(out)):
+        if not np.all(np.isfinite(out)) or not self.max_activation <= MAX_ACTIVATION:
             return math.nan, math.nan
         eps = 1e-12
         if self.task == "multiclass":
@@ -270,7 +284,9 @@ class Trainer:
             result.val_loss, result.val_score = self.loss_and_score(net, "val")
             result.test_loss, result.test_score = self.loss_and_score(net, "test")
             if not all(map(math.isfinite, (result.train_loss, result.test_loss))):
-                result.status, result.reason = "diverged", "non-finite outputs after training"
+                result.status = "diverged"
+                result.reason = (f"hidden activations exploded (|a| reached {self.max_activation:.3g})"
+                                 if self.max_activation > MAX_ACTIVATION else "non-finite outputs after training")
         if result.status == "diverged":
             for name in ("train_loss", "val_loss", "test_loss", "train_score", "val_score", "test_score"):
                 setattr(result, name, math.nan)
@@ -375,7 +391,9 @@ class Trainer:
             if len(self.y["val"]) and (early or on_epoch is not None):
                 val_loss, val_score = self.loss_and_score(net, "val")
                 if not math.isfinite(val_loss):
-                    result.status, result.reason = "diverged", f"non-finite validation loss in epoch {epoch}"
+                    result.status, result.reason = "diverged", (
+                        f"hidden activations exploded in epoch {epoch}" if self.max_activation > MAX_ACTIVATION
+                        else f"non-finite validation loss in epoch {epoch}")
                     return
                 result.val_history.append(val_score)
                 if on_epoch is not None and on_epoch(epoch, val_score):

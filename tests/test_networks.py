@@ -1,0 +1,239 @@
+"""The NumPy trainer: gradients, optimisers, the protocol, and known results."""
+
+import math
+
+import numpy as np
+import pytest
+
+from actsearch.datasets import load_dataset, make_dataset
+from actsearch.evaluation import evaluate
+from actsearch.expression import parse
+from actsearch.networks import MLP, SGD, Adam, TrainConfig, Trainer, choose_init, train
+
+
+def _small_data(task, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(120, 4))
+    if task == "regression":
+        y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
+        return make_dataset(X, y, task="regression")
+    if task == "binary":
+        return make_dataset(X, (X[:, 0] * X[:, 1] > 0).astype(int))
+    return make_dataset(X, np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7]))
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("expr", ["tanh(x)", "x*sigmoid(beta*x)", "gelu(x)", "softplus(x) - 0.5*x"])
+def test_backprop_matches_finite_differences_of_the_loss(task, expr):
+    data = _small_data(task)
+    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    net.theta += np.random.default_rng(4).normal(scale=0.1, size=net.theta.size)  # non-zero biases too
+    H = trainer.X["train"][:16]
+    T = trainer.T_train[:16]
+    trainer.backprop(net, H, T.copy())
+    grad = net.grad.copy()
+    fd = np.empty_like(grad)
+    h = 1e-6
+    for i in range(net.theta.size):
+        old = net.theta[i]
+        net.theta[i] = old + h
+        up = trainer.batch_loss(net, H, T)
+        net.theta[i] = old - h
+        down = trainer.batch_loss(net, H, T)
+        net.theta[i] = old
+        fd[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_adam_matches_the_textbook_update():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=50)
+    ref = theta.copy()
+    opt = Adam(50, lr=0.01, dtype=np.float64)
+    m = np.zeros(50)
+    v = np.zeros(50)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, 30):
+        g = rng.normal(size=50) * (0.001 if t % 7 == 0 else 1.0)
+        opt.step(theta, g)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        ref -= 0.01 * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        np.testing.assert_allclose(theta, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_sgd_with_momentum_matches_the_textbook_update():
+    rng = np.random.default_rng(1)
+    theta = rng.normal(size=20)
+    ref = theta.copy()
+    buf = np.zeros(20)
+    opt = SGD(20, lr=0.1, momentum=0.9, dtype=np.float64)
+    for _ in range(10):
+        g = rng.normal(size=20)
+        opt.step(theta, g)
+        buf = 0.9 * buf + g
+        ref -= 0.1 * buf
+    np.testing.assert_allclose(theta, ref, rtol=1e-12)
+
+
+def test_adam_matches_torch_when_installed():
+    torch = pytest.importorskip("torch", reason="PyTorch is optional; this cross-check needs it")
+    rng = np.random.default_rng(2)
+    theta = rng.normal(size=30)
+    p = torch.nn.Parameter(torch.tensor(theta.copy()))
+    topt = torch.optim.Adam([p], lr=0.003)
+    opt = Adam(30, lr=0.003, dtype=np.float64)
+    for _ in range(20):
+        g = rng.normal(size=30)
+        opt.step(theta, g)
+        p.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_the_classic_breast_cancer_experiment():
+    """relu 30-128-64-1, dropout 0.5, He, Adam, batch 32, 50 epochs, 80/20 split.
+
+    The published Keras run of this network reports a test accuracy of 0.9737.
+    """
+    data = load_dataset("breast_cancer", val_size=0.0)
+    assert (len(data.y_train), len(data.y_test)) == (455, 114)
+    for expr in ("relu(x)", "x*sigmoid(x)", "gelu(x)"):
+        df = evaluate(expr, data, hidden=(128, 64), dropout=0.5, init="he", epochs=50, batch_size=32,
+                      seeds=5, early_stopping=False)
+        assert (df["status"] == "ok").all()
+        assert df["test_score"].mean() >= 0.96, (expr, df["test_score"].tolist())
+
+
+@pytest.mark.parametrize("dataset", ["moons", "circles", "xor"])
+def test_a_linear_network_cannot_solve_nonlinear_problems(dataset):
+    scores = {}
+    for expr in ("identity(x)", "relu(x)"):
+        df = evaluate(expr, dataset, hidden=(64, 64), epochs=50, seeds=3)
+        scores[expr] = df["test_score"].mean()
+    assert scores["identity(x)"] <= 0.90
+    assert scores["relu(x)"] >= 0.97
+
+
+def test_linear_network_matches_logistic_regression():
+    """With the identity activation the network is a linear model: it should score like sklearn's."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_dataset("moons")
+    reference = LogisticRegression().fit(data.X_train, data.y_train).score(data.X_test, data.y_test)
+    ours = train("identity(x)", data, TrainConfig(hidden=(16,), epochs=100), seed=0).test_score
+    assert abs(ours - reference) <= 0.02
+
+
+def test_a_diverging_candidate_is_a_result_not_a_crash():
+    data = load_dataset("breast_cancer")
+    result = train("exp(exp(x))", data, TrainConfig(hidden=(32,), epochs=20, lr=10.0), seed=0)
+    assert result.status == "diverged"
+    assert result.reason
+    assert math.isnan(result.test_score)
+    assert result.epochs >= 1 and math.isfinite(result.seconds)
+    assert all(math.isfinite(v) for v in result.grad_flow)
+
+
+def test_same_seed_same_result_and_seeds_differ():
+    data = load_dataset("iris")
+    cfg = TrainConfig(hidden=(16,), epochs=10, dropout=0.2)
+    a, b, c = (train("tanh(x)", data, cfg, seed=s) for s in (0, 0, 1))
+    assert (a.val_loss, a.test_score, a.epochs) == (b.val_loss, b.test_score, b.epochs)
+    assert a.val_loss != c.val_loss
+
+
+def test_early_stopping_restores_the_best_weights():
+    data = load_dataset("breast_cancer")
+    trainer = Trainer("relu(x)", data, TrainConfig(hidden=(64,), epochs=300, patience=3, lr=0.01))
+    result = trainer.fit(0)
+    assert result.epochs < 300
+    assert result.best_epoch == result.epochs - 3
+    assert result.val_score == result.val_history[result.best_epoch - 1]
+    off = Trainer("relu(x)", data, TrainConfig(hidden=(64,), epochs=12, early_stopping=False)).fit(0)
+    assert off.epochs == 12
+
+
+def test_gradient_clipping_bounds_the_step():
+    data = load_dataset("iris")
+    cfg = TrainConfig(hidden=(8,), epochs=1, batch_size=200, optimizer="sgd", momentum=0.0, lr=1.0,
+                      clip_norm=1e-3, early_stopping=False, dtype="float64")
+    trainer = Trainer("tanh(x)", data, cfg)
+    net = MLP(4, (8,), 3, np.float64)
+    net.initialise(np.random.default_rng(0), "xavier")
+    start = net.theta.copy()
+    trainer.fit(0)
+    after = trainer.net.theta
+    net2 = MLP(4, (8,), 3, np.float64)
+    net2.initialise(np.random.default_rng(0), "xavier")
+    np.testing.assert_array_equal(net2.theta, start)
+    assert np.linalg.norm(after - start) == pytest.approx(1e-3, rel=1e-6)
+
+
+def test_l2_is_weight_decay_on_weights_only():
+    """One full-batch SGD step: the only difference l2 makes is -lr*l2*w on the weights."""
+    data = load_dataset("iris")
+    thetas = {}
+    for l2 in (0.0, 0.3):
+        cfg = TrainConfig(hidden=(8,), epochs=1, batch_size=500, optimizer="sgd", momentum=0.0, lr=0.1,
+                          l2=l2, early_stopping=False, dtype="float64")
+        trainer = Trainer("tanh(x)", data, cfg)
+        trainer.fit(0)
+        thetas[l2] = trainer.net.theta.copy()
+    net = MLP(4, (8,), 3, np.float64)
+    net.initialise(np.random.default_rng(0), "xavier")
+    np.testing.assert_allclose(thetas[0.3] - thetas[0.0], -0.1 * 0.3 * net.theta * net.weight_mask, atol=1e-12)
+
+
+def test_gradient_flow_at_initialisation():
+    data = load_dataset("digits")
+    linear = train("identity(x)", data, TrainConfig(hidden=(32, 32), epochs=1), seed=0)
+    assert linear.grad_flow == [1.0, 1.0]
+    relu = train("relu(x)", data, TrainConfig(hidden=(64, 64), epochs=1), seed=0)
+    assert all(0.35 < v < 0.65 for v in relu.grad_flow)  # half the units active
+    sig = train("sigmoid(x)", data, TrainConfig(hidden=(64, 64), epochs=1), seed=0)
+    assert all(v <= 0.25 for v in sig.grad_flow)  # sigmoid's slope never exceeds 1/4
+
+
+def test_initialisation_follows_the_activation():
+    assert choose_init(parse("relu(x)")) == "he"
+    assert choose_init(parse("x*sigmoid(x)")) == "he"
+    assert choose_init(parse("gelu(x)")) == "he"
+    assert choose_init(parse("tanh(x)")) == "xavier"
+    assert choose_init(parse("sigmoid(x)")) == "xavier"
+    assert choose_init(parse("x")) == "xavier"
+    net = MLP(400, (300,), 10, np.float64)
+    net.initialise(np.random.default_rng(0), "he")
+    assert net.W[0][:-1].std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)
+    assert np.all(net.W[0][-1] == 0)
+    net.initialise(np.random.default_rng(0), "xavier")
+    assert net.W[0][:-1].std() == pytest.approx(math.sqrt(2 / (400 + 300)), rel=0.02)
+
+
+def test_regression_reports_r2_like_sklearn():
+    from sklearn.metrics import r2_score
+
+    data = load_dataset("diabetes")
+    trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(16,), epochs=30))
+    result = trainer.fit(0)
+    pred = trainer.predict_raw(trainer.net, trainer.X["test"])[:, 0]
+    assert result.test_score == pytest.approx(r2_score(data.y_test, pred), abs=1e-6)
+    assert 0.2 < result.test_score < 0.8
+
+
+def test_bad_settings_are_rejected():
+    from actsearch.errors import ConfigError
+
+    for bad in ({"dropout": 1.0}, {"lr": -1}, {"hidden": ()}, {"optimizer": "rmsprop"}, {"epochs": 0}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            TrainConfig(**bad)
+
+
+def test_pruning_callback_stops_the_run():
+    data = load_dataset("iris")
+    seen = []
+    result = Trainer("tanh(x)", data, TrainConfig(hidden=(8,), epochs=20)).fit(
+        0, on_epoch=lambda epoch, score: seen.append(score) or epoch >= 3)
+    assert result.status == "pruned" and result.epochs == 3 and len(seen) == 3
