@@ -73,7 +73,7 @@ def torch_fit(data, hidden, epochs, batch, activation):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--datasets", default="digits,breast_cancer")
     args = parser.parse_args(argv)
@@ -96,7 +96,7 @@ def main(argv=None) -> None:
                 trainer = Trainer(expr, data, cfg)
                 rows.append((f"actsearch {expr}", best_of(lambda: trainer.fit(0), args.repeats)))
             trainer = Trainer("x*sigmoid(x)", data, cfg)
-            five = best_of(lambda: [trainer.fit(s) for s in range(5)], max(1, args.repeats // 2))
+            five = best_of(lambda: [trainer.fit(s) for s in range(5)], args.repeats)
             rows.append(("actsearch x*sigmoid(x), 5 seeds", five))
             if torch is not None:
                 rows.append(("torch relu", best_of(lambda: torch_fit(data, hidden, args.epochs, 32, torch.nn.ReLU), args.repeats)))
