@@ -12,6 +12,7 @@ import sys
 
 from . import __version__
 from .errors import ActsearchError
+from .evaluation import _plain
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -103,7 +104,7 @@ def cmd_evaluate(args) -> int:
 
     df = evaluate(args.expr, dataset=args.dataset, target=args.target, task=args.task, split_seed=args.split_seed,
                   seeds=args.seeds, params=dict(args.param or []), config=training_config(args))
-    summary = df.attrs["summary"]
+    summary = _plain(df.attrs["summary"])
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2)
         print()

@@ -147,6 +147,11 @@ def _read_csv(path: str, target: str | None):
     return features.to_numpy(dtype=np.float64), y.to_numpy(), None, [str(c) for c in features.columns], target
 
 
+def _check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 32:
+        raise DatasetError(f"split seed {seed!r} must be a whole number from 0 to 2**32 - 1")
+
+
 def infer_task(y: np.ndarray) -> str:
     """``classification`` for labels (text, booleans, or at most 20 whole-number values), else ``regression``.
 
@@ -188,6 +193,7 @@ def make_dataset(
         raise DatasetError(f"{name}: features must be numeric") from None
     if not np.all(np.isfinite(X)):
         raise DatasetError(f"{name}: features contain NaN or infinite values")
+    _check_seed(seed)
     if not (0 < test_size < 1 and 0 <= val_size < 1):
         raise DatasetError(f"{name}: test_size must be in (0, 1) and val_size in [0, 1)")
     task = task or infer_task(y)
@@ -258,6 +264,7 @@ def load_dataset(
         raise DatasetError("a dataset must be a name or a path to a .csv file")
     if task is not None and task not in TASKS:
         raise DatasetError(f"task {task!r} is not one of {', '.join(TASKS)}")
+    _check_seed(seed)
     if name in DATASETS:
         if target is not None:
             raise DatasetError(f"--target applies to CSV files, not the built-in dataset {name!r}")

@@ -143,4 +143,6 @@ def _plain(value):
         return None if not math.isfinite(value) else float(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value

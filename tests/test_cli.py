@@ -1,0 +1,329 @@
+"""The ``actsearch`` command line: output formats, and one-line errors with exit code 2.
+
+Most tests call :func:`actsearch.cli.main` in-process; two run the installed
+console script in a subprocess to check the real exit code and streams.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_moons
+
+from actsearch.cli import main
+
+TINY = ["--hidden", "16", "--epochs", "5", "--seeds", "2"]
+
+
+def run(capsys, *argv):
+    """main(argv) in-process: (exit code, stdout, stderr); argparse's SystemExit becomes a code."""
+    try:
+        code = main(["evaluate", *argv])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err):
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
+    assert lines[0].startswith("actsearch: error: ")
+    assert len(lines[0]) > len("actsearch: error: ") + 5
+
+
+def _strict_json(text: str):
+    """json.loads that rejects NaN and Infinity, which are not JSON (RFC 8259)."""
+    def reject(token):
+        raise ValueError(f"{token} is not valid JSON")
+    return json.loads(text, parse_constant=reject)
+
+
+# --- output formats ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def swish_json():
+    import contextlib
+
+    buf_out, buf_err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(buf_out), contextlib.redirect_stderr(buf_err):
+        code = main(["evaluate", "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "json"])
+    return code, buf_out.getvalue(), buf_err.getvalue()
+
+
+def test_json_output(swish_json):
+    code, out, err = swish_json
+    assert code == 0 and err == ""
+    data = json.loads(out)  # one JSON object, nothing else on stdout
+    assert isinstance(data, dict)
+    assert {"expression", "dataset", "test_score_mean", "test_score_std", "seeds"} <= set(data)
+    assert data["expression"] == "x * sigmoid(x)"
+    assert data["dataset"] == "iris"
+    seeds = data["seeds"]
+    assert isinstance(seeds, list) and len(seeds) == 2
+    for rec in seeds:
+        assert {"seed", "status", "val_score", "test_score"} <= set(rec)
+        assert rec["status"] == "ok"
+        assert 0.0 <= rec["test_score"] <= 1.0
+        # iris has 30 test rows: an accuracy is a multiple of 1/30.
+        assert rec["test_score"] * 30 == pytest.approx(round(rec["test_score"] * 30))
+    assert [rec["seed"] for rec in seeds] == [0, 1]
+    scores = [rec["test_score"] for rec in seeds]
+    assert data["test_score_mean"] == pytest.approx(np.mean(scores), abs=1e-12)
+    assert data["test_score_std"] == pytest.approx(np.std(scores, ddof=1), abs=1e-12)
+
+
+def test_json_output_is_strict_json(swish_json):
+    _strict_json(swish_json[1])
+
+
+def test_json_output_of_a_diverged_candidate_is_strict_json(capsys):
+    code, out, err = run(capsys, "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
+                         "--epochs", "3", "--seeds", "2", "--format", "json")
+    assert code == 0
+    data = _strict_json(out)
+    assert data["test_score_mean"] is None
+    assert all(rec["status"] == "diverged" for rec in data["seeds"])
+
+
+def test_json_diverged_candidate_reports_status(capsys):
+    code, out, err = run(capsys, "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
+                         "--epochs", "3", "--seeds", "2", "--format", "json")
+    assert code == 0 and "Traceback" not in err
+    data = json.loads(out)  # lenient: accepts NaN
+    assert [rec["status"] for rec in data["seeds"]] == ["diverged", "diverged"]
+    assert all(rec["test_score"] is None for rec in data["seeds"])
+    assert data["test_score_mean"] is None or math.isnan(data["test_score_mean"])
+
+
+def test_csv_output(capsys):
+    code, out, err = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
+    assert code == 0 and err == ""
+    df = pd.read_csv(io.StringIO(out))
+    assert len(df) == 2
+    assert list(df["seed"]) == [0, 1]
+    assert {"expression", "dataset", "seed", "status", "val_score", "test_score"} <= set(df.columns)
+    assert set(df["status"]) == {"ok"}
+    assert set(df["dataset"]) == {"iris"}
+
+
+def test_csv_and_json_agree(capsys, swish_json):
+    code, out, _ = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
+    df = pd.read_csv(io.StringIO(out))
+    seeds = json.loads(swish_json[1])["seeds"]
+    np.testing.assert_allclose(df["test_score"], [r["test_score"] for r in seeds], rtol=1e-12)
+    np.testing.assert_allclose(df["val_score"], [r["val_score"] for r in seeds], rtol=1e-12)
+
+
+def test_table_output(capsys, swish_json):
+    code, out, err = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "table")
+    assert code == 0 and err == ""
+    data = json.loads(swish_json[1])
+    assert "x * sigmoid(x) on iris" in out
+    line = next(l for l in out.splitlines() if l.startswith("test score:"))
+    expected = f"test score: {data['test_score_mean']:.4f} ± {data['test_score_std']:.4f}"
+    assert line.startswith(expected)
+    assert "(2/2 seeds ok)" in line
+
+
+def test_table_is_the_default_format(capsys):
+    code, out, _ = run(capsys, "tanh(x)", "--dataset", "iris", "--hidden", "16", "--epochs", "3", "--seeds", "1")
+    assert code == 0
+    assert "test score:" in out and " ± " in out
+
+
+def test_user_csv_with_target(capsys, tmp_path):
+    X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    frame = pd.DataFrame({"cls": y, "u": X[:, 0], "v": X[:, 1]})  # target not last
+    path = tmp_path / "moons.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), "--target", "cls", "--hidden", "16",
+                         "--epochs", "20", "--seeds", "2", "--lr", "0.01", "--format", "json")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["dataset"] == str(path)
+    assert data["task"] == "binary"
+    assert [r["status"] for r in data["seeds"]] == ["ok", "ok"]
+    # 200 rows: 40 test rows, so accuracy is a multiple of 1/40; moons is learnable.
+    for r in data["seeds"]:
+        assert r["test_score"] * 40 == pytest.approx(round(r["test_score"] * 40))
+    assert data["test_score_mean"] > 0.75
+    assert data["test_score_mean"] == pytest.approx(np.mean([r["test_score"] for r in data["seeds"]]))
+
+
+# --- hostile and broken expressions ----------------------------------------------------
+
+BROKEN = [
+    "x.__class__",
+    "().__class__",
+    "unknownfn(x)",
+    "y + 1",
+    "(x",
+    "x)",
+    "",
+    "   ",
+    "(" * 10000 + "x" + ")" * 10000,
+    "sin(" * 10000 + "x" + ")" * 10000,
+    "(" * 150 + "x" + ")" * 150,        # under the length limit: the depth limit must catch it
+    "sin(" * 300 + "x" + ")" * 300,
+    "x" + "^2" * 3000,
+    "lambda: 0",
+    "x; import os",
+    "exec('1')",
+    "x if x else 1",
+    "x\n+1\nimport os",
+]
+
+
+@pytest.mark.parametrize("expr", BROKEN, ids=range(len(BROKEN)))
+def test_broken_expression_one_line_error(capsys, expr):
+    code, out, err = run(capsys, expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    assert_one_line_error(code, out, err)
+
+
+def test_hostile_expression_executes_nothing(capsys, tmp_path):
+    marker = tmp_path / "hacked"
+    expr = f"__import__('os').system('touch {marker}')"
+    code, out, err = run(capsys, expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    assert_one_line_error(code, out, err)
+    assert not marker.exists()
+
+
+def test_the_brief_hostile_string(capsys):
+    code, out, err = run(capsys, "__import__('os').system('echo hacked')", "--dataset", "iris",
+                         "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    assert_one_line_error(code, out, err)
+    assert "hacked" not in out
+
+
+def test_error_names_the_problem(capsys):
+    _, _, err = run(capsys, "unknownfn(x)", "--dataset", "iris", "--seeds", "1")
+    assert "unknownfn" in err
+    _, _, err = run(capsys, "y + 1", "--dataset", "iris", "--seeds", "1")
+    assert "'y'" in err
+
+
+# --- bad datasets -------------------------------------------------------------------
+
+def test_unknown_dataset(capsys):
+    code, out, err = run(capsys, "tanh(x)", "--dataset", "no_such_set", *TINY)
+    assert_one_line_error(code, out, err)
+    assert "no_such_set" in err
+
+
+def test_missing_csv(capsys, tmp_path):
+    path = tmp_path / "absent.csv"
+    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
+    assert_one_line_error(code, out, err)
+    assert "absent.csv" in err
+
+
+def test_csv_missing_target_column(capsys, tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30) % 2}).to_csv(path, index=False)
+    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), "--target", "label", *TINY)
+    assert_one_line_error(code, out, err)
+    assert "'label'" in err
+
+
+def test_csv_with_missing_values(capsys, tmp_path):
+    path = tmp_path / "d.csv"
+    frame = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30) % 2})
+    frame.loc[4, "a"] = np.nan
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
+    assert_one_line_error(code, out, err)
+    assert "'a'" in err
+
+
+def test_binary_file_as_csv(capsys, tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
+    assert_one_line_error(code, out, err)
+
+
+def test_target_with_builtin_dataset(capsys):
+    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", "--target", "species", *TINY)
+    assert_one_line_error(code, out, err)
+
+
+@pytest.mark.parametrize("option", [["--dropout", "1.5"], ["--lr", "0"], ["--lr", "nan"], ["--param", "x=1"]])
+def test_bad_settings_one_line_error(capsys, option):
+    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *TINY, *option)
+    assert_one_line_error(code, out, err)
+
+
+def test_negative_split_seed_one_line_error(capsys):
+    try:
+        code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *TINY, "--split-seed", "-1")
+    except Exception as exc:  # noqa: BLE001 - the bug: an exception escapes main()
+        pytest.fail(f"main() raised {type(exc).__name__}: {exc}")
+    assert_one_line_error(code, out, err)
+
+
+# --- argparse errors ------------------------------------------------------------------
+
+@pytest.mark.parametrize("option", [["--hidden", "a,b"], ["--hidden", "16,0"], ["--seeds", "0"], ["--seeds", "x"],
+                                    ["--epochs", "0"], ["--format", "xml"], ["--param", "beta"]])
+def test_argparse_errors(capsys, option):
+    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *option)
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert "error:" in err
+    assert option[0] in err
+
+
+def test_no_command_prints_help(capsys):
+    code = main([])
+    out, _ = capsys.readouterr()
+    assert code == 2 and "evaluate" in out
+
+
+# --- the installed console script, in a subprocess --------------------------------------
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("actsearch")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("actsearch")
+    return [found] if found else [sys.executable, "-m", "actsearch.cli"]
+
+
+def _run_process(args, cwd):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([*_command(), *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
+
+
+def test_console_script_hostile_expression(tmp_path):
+    marker = tmp_path / "pwned"
+    proc = _run_process(["evaluate", f"__import__('os').system('touch {marker}')", "--dataset", "iris",
+                         "--hidden", "4", "--epochs", "1", "--seeds", "1"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].startswith("actsearch: error: ")
+    assert not marker.exists()
+
+
+def test_console_script_success(tmp_path):
+    proc = _run_process(["evaluate", "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "json"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [r["seed"] for r in data["seeds"]] == [0, 1]
+    assert data["test_score_mean"] == pytest.approx(np.mean([r["test_score"] for r in data["seeds"]]))
