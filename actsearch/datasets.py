@@ -68,7 +68,8 @@ def _sklearn(loader: str, task: str):
         import sklearn.datasets
 
         bunch = getattr(sklearn.datasets, loader)()
-        names = [str(n) for n in getattr(bunch, "feature_names", [])] or [f"x{i}" for i in range(bunch.data.shape[1])]
+        names = [str(n) for n in getattr(bunch, "feature_names", [])]
+        names = names or [f"x{i}" for i in range(bunch.data.shape[1])]
         return bunch.data, bunch.target, task, names, "target"
     return load
 

@@ -14,7 +14,6 @@ import argparse
 import time
 import warnings
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
 from actsearch.datasets import load_dataset
@@ -99,8 +98,9 @@ def main(argv=None) -> None:
             five = best_of(lambda: [trainer.fit(s) for s in range(5)], args.repeats)
             rows.append(("actsearch x*sigmoid(x), 5 seeds", five))
             if torch is not None:
-                rows.append(("torch relu", best_of(lambda: torch_fit(data, hidden, args.epochs, 32, torch.nn.ReLU), args.repeats)))
-                rows.append(("torch silu", best_of(lambda: torch_fit(data, hidden, args.epochs, 32, torch.nn.SiLU), args.repeats)))
+                for label, act in (("torch relu", torch.nn.ReLU), ("torch silu", torch.nn.SiLU)):
+                    run = lambda act=act: torch_fit(data, hidden, args.epochs, 32, act)  # noqa: E731
+                    rows.append((label, best_of(run, args.repeats)))
             for label, seconds in rows:
                 print(f"  {label:34s} {seconds:7.3f} s   {seconds / t_sk:5.2f}x sklearn")
             one = dict(rows)["actsearch x*sigmoid(x)"]

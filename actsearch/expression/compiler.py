@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..primitives import PRIMITIVES, Arg
-from .tree import Call, Const, Node, Param, Var
+from .tree import Const, Node, Param, Var
 
 
 @dataclass(frozen=True)
