@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__
@@ -55,20 +56,28 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/val/test split (default: 0)")
 
 
-def add_training_options(parser: argparse.ArgumentParser, *, epochs: int = 50, seeds: int = 5) -> None:
-    """The training options shared by every command that trains."""
-    parser.add_argument("--hidden", type=_hidden, default=(128, 64), metavar="128,64",
-                        help="hidden layer sizes (default: 128,64)")
-    parser.add_argument("--epochs", type=_positive_int, default=epochs, help=f"training epochs (default: {epochs})")
-    parser.add_argument("--batch-size", type=_positive_int, default=32, help="minibatch size (default: 32)")
-    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (default: 0.001)")
-    parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="optimiser (default: adam)")
-    parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer (default: 0)")
-    parser.add_argument("--l2", type=float, default=0.0, help="weight decay on weights (default: 0)")
-    parser.add_argument("--seeds", type=_positive_int, default=seeds,
-                        help=f"training runs, seeds 0..N-1 (default: {seeds})")
+def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seeds: int = 5,
+                         seeds_help: str = "training runs, seeds 0..N-1") -> None:
+    """The training options shared by every command that trains; ``defaults`` is a TrainConfig."""
+    from .networks import TrainConfig
+
+    d = defaults or TrainConfig()
+    hidden = ",".join(map(str, d.hidden))
+    parser.add_argument("--hidden", type=_hidden, default=d.hidden, metavar="128,64",
+                        help=f"hidden layer sizes (default: {hidden})")
+    parser.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"training epochs (default: {d.epochs})")
+    parser.add_argument("--batch-size", type=_positive_int, default=d.batch_size,
+                        help=f"minibatch size (default: {d.batch_size})")
+    parser.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default: {d.lr:g})")
+    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimiser (default: adam)")
+    parser.add_argument("--dropout", type=float, default=d.dropout,
+                        help=f"dropout rate after each hidden layer (default: {d.dropout:g})")
+    parser.add_argument("--l2", type=float, default=d.l2, help=f"weight decay on weights (default: {d.l2:g})")
+    parser.add_argument("--seeds", type=_positive_int, default=seeds, help=f"{seeds_help} (default: {seeds})")
     parser.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
                         help="train all epochs instead of stopping when validation loss stalls")
+    parser.add_argument("--patience", type=_positive_int, default=d.patience,
+                        help=f"epochs without improvement before early stopping (default: {d.patience})")
     parser.add_argument("--init", choices=("he", "xavier"),
                         help="weight initialisation (default: He for rectifier-like activations, else Xavier)")
 
@@ -78,7 +87,7 @@ def training_config(args):
 
     return TrainConfig(hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        optimizer=args.optimizer, dropout=args.dropout, l2=args.l2,
-                       early_stopping=args.early_stopping, init=args.init)
+                       early_stopping=args.early_stopping, patience=args.patience, init=args.init)
 
 
 def _fmt(value, digits: int = 4) -> str:
@@ -115,6 +124,56 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _print_leaderboard(board, out) -> None:
+    if board is None or board.empty:
+        print("no final-stage rows", file=out)
+        return
+    print("\nleaderboard (final stage: same protocol and seeds for all; paired t-test of test scores vs relu)",
+          file=out)
+    print(f"{'#':>2}  {'expression':40s} {'source':10s} {'val':>15s} {'test':>15s} {'vs relu':>8s} {'p':>6s}",
+          file=out)
+    for i, row in board.iterrows():
+        val = f"{_fmt(row['val_score'])} ± {_fmt(row['val_score_std'])}"
+        test = f"{_fmt(row['test_score'])} ± {_fmt(row['test_score_std'])}"
+        diff = "" if row["diff_vs_relu"] != row["diff_vs_relu"] else f"{row['diff_vs_relu']:+.4f}"
+        p = "" if row["p_vs_relu"] != row["p_vs_relu"] else f"{row['p_vs_relu']:.3f}"
+        print(f"{i + 1:>2}  {str(row['expression'])[:40]:40s} {str(row['strategy']):10s} {val:>15s} {test:>15s} "
+              f"{diff:>8s} {p:>6s}", file=out)
+
+
+def cmd_search(args) -> int:
+    from .search import SearchConfig, run_search
+
+    options = {}
+    if args.strategy == "optuna":
+        options["sampler"] = args.sampler
+        if args.pruner:
+            options["pruner"] = args.pruner
+        if args.objectives:
+            options["objectives"] = tuple(args.objectives.split(","))
+    if args.strategy == "evolution" and args.population:
+        options["population"] = args.population
+    config = SearchConfig(space=args.space, strategy=args.strategy, dataset=args.dataset, target=args.target,
+                          task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
+                          seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
+                          warm_start=args.warm_start, strategy_options=options, train=training_config(args))
+    out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
+    print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
+          file=sys.stderr)
+    result = run_search(config, out, progress=not args.no_progress)
+    table = result.table
+    counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
+    print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    if result.best is not None:
+        print(f"best in search (validation score): {result.best}")
+    _print_leaderboard(result.leaderboard, sys.stdout)
+    if result.interrupted:
+        print(f"actsearch: interrupted; finished evaluations are in {out}/evaluations.csv; "
+              "run the same command to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="actsearch", description="Discover neural-network activation functions.")
     parser.add_argument("--version", action="version", version=f"actsearch {__version__}")
@@ -128,6 +187,39 @@ def build_parser() -> argparse.ArgumentParser:
                     help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
     ev.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     ev.set_defaults(run=cmd_evaluate)
+
+    from .search import DEFAULT_PROTOCOL, SearchConfig
+
+    dflt = SearchConfig()
+    se = sub.add_parser("search", help="search a space of activations",
+                        description="Search a space of activations. Every evaluation is appended to "
+                                    "OUT/evaluations.csv as it finishes; running the same command again resumes.")
+    se.add_argument("--space", default="default",
+                    help="search-space YAML file, or the name of one in search_spaces/ (default: an embedded "
+                         "small space)")
+    se.add_argument("--strategy", default=dflt.strategy, choices=("random", "exhaustive", "evolution", "optuna"),
+                    help=f"search strategy (default: {dflt.strategy})")
+    se.add_argument("--budget", type=_positive_int, default=dflt.budget,
+                    help=f"search evaluations, every status counted (default: {dflt.budget})")
+    se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: 0)")
+    se.add_argument("--out", help="output folder (default: results/STRATEGY-sSEED)")
+    add_data_options(se)
+    se.set_defaults(dataset=dflt.dataset)
+    add_training_options(se, DEFAULT_PROTOCOL, seeds=dflt.seeds, seeds_help="training seeds per candidate")
+    se.add_argument("--final-k", type=int, default=dflt.final_k,
+                    help=f"candidates re-evaluated in the final stage (default: {dflt.final_k})")
+    se.add_argument("--final-seeds", type=_positive_int, default=dflt.final_seeds,
+                    help=f"seeds in the final stage (default: {dflt.final_seeds})")
+    se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run")
+    se.add_argument("--sampler", choices=("tpe", "cmaes", "random"), default="tpe",
+                    help="Optuna sampler (default: tpe)")
+    se.add_argument("--pruner", choices=("median", "successive_halving", "hyperband"),
+                    help="Optuna pruner fed by per-epoch validation scores (default: none)")
+    se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
+                                         "val_score,cost")
+    se.add_argument("--population", type=_positive_int, help="evolution: population size (default: 12)")
+    se.add_argument("--no-progress", action="store_true", help="no progress bar")
+    se.set_defaults(run=cmd_search)
     return parser
 
 

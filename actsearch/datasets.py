@@ -107,6 +107,32 @@ def _xor(seed: int, n: int = 1000):
     return X, y, "classification", ["x0", "x1"], "target"
 
 
+def planted(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden: int = 16,
+            noise: float = 0.02):
+    """Regression data from a random teacher network whose hidden activation is ``expr``.
+
+    A student with the teacher's activation can fit it almost perfectly, so a
+    search on it has a known answer (the "planted" activation).
+
+    >>> X, y, task, _, _ = planted("tanh(x)", seed=0)
+    >>> X.shape, task
+    ((1200, 4), 'regression')
+    """
+    from .expression import parse
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n_features))
+    W1 = rng.standard_normal((n_features, hidden)) / math.sqrt(n_features)
+    b1 = rng.normal(0.0, 0.5, hidden)
+    w2 = rng.standard_normal(hidden) / math.sqrt(hidden)
+    with np.errstate(all="ignore"):
+        y = parse(expr)(X @ W1 + b1) @ w2
+    if not np.all(np.isfinite(y)) or np.std(y) == 0:
+        raise DatasetError(f"planted:{expr}: the teacher's outputs are not usable (non-finite or constant)")
+    y = y + rng.normal(0.0, noise * np.std(y), n)
+    return X, y, "regression", [f"x{i}" for i in range(n_features)], "y"
+
+
 #: Built-in datasets by name.
 DATASETS: dict[str, Callable] = {
     "breast_cancer": _sklearn("load_breast_cancer", "classification"),
@@ -252,7 +278,10 @@ def load_dataset(
     name: str, *, target: str | None = None, task: str | None = None, seed: int = 0,
     test_size: float = 0.2, val_size: float = 0.2,
 ) -> Dataset:
-    """Load a built-in dataset by name, or a CSV file by path.
+    """Load a built-in dataset by name, a planted problem, or a CSV file by path.
+
+    ``planted:EXPR`` is regression data from a teacher network with activation
+    EXPR (see :func:`planted`).
 
     For a CSV, ``target`` names the label column (default: the last one) and
     ``task`` is ``classification`` or ``regression`` (inferred when omitted).
@@ -266,7 +295,14 @@ def load_dataset(
     if task is not None and task not in TASKS:
         raise DatasetError(f"task {task!r} is not one of {', '.join(TASKS)}")
     _check_seed(seed)
-    if name in DATASETS:
+    if name.startswith("planted:"):
+        from .errors import ExpressionError
+
+        try:
+            X, y, task, features, target_name = planted(name[len("planted:"):], seed=seed)
+        except ExpressionError as exc:
+            raise DatasetError(f"dataset {name!r}: {exc}") from None
+    elif name in DATASETS:
         if target is not None:
             raise DatasetError(f"--target applies to CSV files, not the built-in dataset {name!r}")
         X, y, own_task, features, target_name = DATASETS[name](seed)

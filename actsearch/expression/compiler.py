@@ -54,6 +54,10 @@ class CompiledFunction:
             if varying.intersection(ins):
                 varying.add(out)
         self._direct = all(isinstance(s, int) and s in varying for s in outputs)
+        # An op on scalars only (a parameter expression such as 1 - beta) gives a
+        # NumPy float64 scalar, which would turn float32 work into float64: such
+        # results go back to Python floats.
+        self._program = [(fn if out in varying else _scalar_op(fn), out, ins) for fn, out, ins in program]
 
     def __call__(self, x, params=None):
         regs: list = [None] * self._n
@@ -70,6 +74,12 @@ class CompiledFunction:
             return tuple([regs[i] for i in self._outputs])
         like = x if not isinstance(x, dict) else next(iter(x.values()))
         return tuple(_materialise(sym, regs, like) for sym in self._outputs)
+
+
+def _scalar_op(fn):
+    def op(*args):
+        return _as_operand(fn(*args))
+    return op
 
 
 def _as_operand(value):

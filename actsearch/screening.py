@@ -1,0 +1,61 @@
+"""Cheap checks before training: reject candidates that cannot be good activations.
+
+Each check runs on fixed probe points in well under a millisecond, so a search
+spends no training time on a function that is non-finite, constant, linear
+(a linear activation makes the whole network linear), step-like, or whose
+slope vanishes or explodes over the range where preactivations live.
+
+>>> from actsearch import parse
+>>> screen(parse("x + 1"))
+'linear: f(x) = a + b*x, so the network would be linear'
+>>> screen(parse("x * sigmoid(x)")) is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .expression import PROBES, Expression
+
+#: Where preactivations typically lie after standardisation and sensible init.
+GRID = np.linspace(-3.0, 3.0, 61)
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """Thresholds of the screen, over :data:`GRID` (|x| <= 3)."""
+
+    min_slope: float = 1e-3  # mean |f'| below this: the gradient vanishes
+    max_slope: float = 1e3  # max |f'| above this: the gradient explodes
+    flat_fraction: float = 0.9  # share of points with |f'| < 1e-6 that makes a function step-like
+    linear_tol: float = 1e-6  # largest residual of a straight-line fit, relative to the spread
+
+
+def screen(expr: Expression, config: ScreenConfig = ScreenConfig()) -> str | None:
+    """The reason to reject ``expr``, or None when it may be trained."""
+    with np.errstate(all="ignore"):
+        probe_values = expr(PROBES)
+        values, slopes = expr.value_and_derivative(GRID)
+    if not (np.all(np.isfinite(probe_values)) and np.all(np.isfinite(values)) and np.all(np.isfinite(slopes))):
+        bad = np.concatenate([PROBES[~np.isfinite(probe_values)], GRID[~np.isfinite(values) | ~np.isfinite(slopes)]])
+        return f"non-finite values or slopes at x={float(bad[0]):.3g}"
+    spread = float(np.ptp(values))
+    scale = max(1.0, float(np.max(np.abs(values))))
+    if spread <= 1e-9 * scale and float(np.ptp(probe_values)) <= 1e-9 * scale:
+        return "constant: f(x) does not depend on x"
+    slope, intercept = np.polyfit(GRID, values, 1)
+    residual = np.max(np.abs(values - (slope * GRID + intercept)))
+    probe_residual = np.max(np.abs(probe_values - (slope * PROBES + intercept)))
+    if residual <= config.linear_tol * scale and probe_residual <= config.linear_tol * max(1.0, np.max(np.abs(probe_values))):
+        return "linear: f(x) = a + b*x, so the network would be linear"
+    abs_slopes = np.abs(slopes)
+    if expr.zero_gradient or np.mean(abs_slopes < 1e-6) >= config.flat_fraction:
+        return "step-like: zero gradient almost everywhere"
+    if np.mean(abs_slopes) < config.min_slope:
+        return f"vanishing gradient: mean |f'(x)| = {np.mean(abs_slopes):.2g} on [-3, 3]"
+    if np.max(abs_slopes) > config.max_slope:
+        return f"exploding gradient: max |f'(x)| = {np.max(abs_slopes):.2g} on [-3, 3]"
+    return None

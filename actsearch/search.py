@@ -1,0 +1,446 @@
+"""The search driver: ask, screen, deduplicate, train, record, tell; then a final stage.
+
+>>> import tempfile
+>>> result = search(space="small", strategy="random", dataset="moons", budget=3, seed=0,
+...                 out=tempfile.mkdtemp(), hidden=(8,), epochs=3, seeds=1, final_k=1, final_seeds=2,
+...                 baselines=("relu(x)",), progress=False)
+>>> len(result.table[result.table.stage == "search"])
+3
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import __version__
+from .datasets import Dataset, load_dataset, make_dataset
+from .errors import ActsearchError, ConfigError
+from .expression import Expression, parse
+from .networks import TrainConfig, Trainer
+from .results import ResultsWriter, dumps_scores, load_results, row_params
+from .screening import screen
+from .spaces import Space, load_space, space_from_dict
+from .strategies import Candidate, Outcome, get_strategy
+
+#: The space of a run with no --space: one core unit over a handful of well-known
+#: pieces (the same as search_spaces/small.yaml), embedded so it works anywhere.
+DEFAULT_SPACE = {
+    "name": "default", "kind": "core_unit", "units": 1,
+    "unary": ["x", "tanh(x)", "sigmoid(x)", "max(x, 0)", "sin(x)"],
+    "binary": ["x1 + x2", "x1 * x2", "max(x1, x2)"],
+}
+
+#: The baselines of the final stage, trained under exactly the protocol of the winners.
+BASELINES = ("relu(x)", "leaky_relu(x)", "elu(x)", "tanh(x)", "swish(x)", "gelu(x)")
+
+#: The default protocol: a deep, narrow network on a nonlinear task, where
+#: vanishing and exploding gradients separate activations (on shallow nets over
+#: easy data, almost any nonlinearity scores the same and a search fits noise).
+DEFAULT_PROTOCOL = TrainConfig(hidden=(32,) * 6, epochs=30, batch_size=32, lr=3e-3, early_stopping=True, patience=8)
+
+
+class SearchError(ActsearchError):
+    """A search that cannot start or resume as asked."""
+
+
+@dataclass
+class SearchConfig:
+    """Everything that defines a run; written to ``OUT/config.yaml``."""
+
+    space: str = "default"
+    strategy: str = "random"
+    dataset: str = "spirals"
+    target: str | None = None
+    task: str | None = None
+    split_seed: int = 0
+    budget: int = 24
+    seed: int = 0
+    seeds: int = 2
+    final_k: int = 5
+    final_seeds: int = 5
+    baselines: tuple[str, ...] = BASELINES
+    warm_start: str | None = None
+    warm_k: int = 5
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+    train: TrainConfig = DEFAULT_PROTOCOL
+
+    def validate(self) -> None:
+        for name in ("budget", "seeds", "final_seeds"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ConfigError(f"search setting {name}={getattr(self, name)!r}: expected a whole number >= 1")
+        if self.final_k < 0:
+            raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["baselines"] = list(self.baselines)
+        out["train"] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.train).items()}
+        return out
+
+
+@dataclass
+class SearchResult:
+    """What a search returns: the table, the best candidate and the final leaderboard."""
+
+    table: Any
+    best: Expression | None
+    leaderboard: Any
+    out: str | None
+    summary: dict = field(default_factory=dict)
+    interrupted: bool = False
+
+    def __repr__(self) -> str:
+        best = str(self.best) if self.best is not None else None
+        return f"SearchResult(best={best!r}, rows={len(self.table)}, out={self.out!r})"
+
+
+class _Run:
+    """One search run: the state shared by the search and final stages."""
+
+    def __init__(self, config: SearchConfig, data: Dataset, space: Space, out: str | None, progress: bool):
+        self.config = config
+        self.data = data
+        self.space = space
+        self.out = out
+        self.progress = progress
+        self.run_id = f"{os.path.basename(os.path.abspath(out)) if out else 'memory'}-s{config.seed}"
+        self.rows: list[dict] = []
+        self.writer = ResultsWriter(os.path.join(out, "evaluations.csv")) if out else None
+        self.cache: dict[str, dict] = {}  # fingerprint -> first row that trained it
+
+    # --- rows ---------------------------------------------------------------
+    def record(self, row: dict) -> dict:
+        row = {"run_id": self.run_id, "eval_id": len(self.rows), "dataset": self.data.name,
+               "version": __version__, **row}
+        if self.writer is not None:
+            self.writer.append(row)
+        self.rows.append(row)
+        return row
+
+    def train(self, expr: Expression, seeds: Sequence[int], pruner=None) -> dict:
+        """Train over ``seeds``; the fields of a row (status, scores, timing)."""
+        trainer = Trainer(expr, self.data, self.config.train)
+        results = []
+        for i, seed in enumerate(seeds):
+            try:
+                r = trainer.fit(seed, on_epoch=pruner if i == 0 else None)
+            except (ArithmeticError, ValueError, TypeError) as exc:
+                # One odd candidate must not end a long search: record it and go on.
+                from .networks import TrainResult
+
+                r = TrainResult(status="diverged", reason=f"training failed: {type(exc).__name__}: {exc}")
+            results.append(r)
+            if r.status in ("pruned", "diverged"):
+                break  # the candidate's fate is decided; more seeds would only cost time
+        statuses = [r.status for r in results]
+        val = [r.val_score for r in results if r.status == "ok"]
+        test = [r.test_score for r in results if r.status == "ok"]
+        if "pruned" in statuses:
+            status, reason = "pruned", next(r.reason for r in results if r.status == "pruned")
+        elif "diverged" in statuses:
+            status, reason = "diverged", next(r.reason for r in results if r.status == "diverged")
+        else:
+            status, reason = "ok", next((r.reason for r in results if r.reason), "")
+        ok = status == "ok"
+        return {
+            "status": status, "reason": reason, "seeds": len(results),
+            "val_score": float(np.mean(val)) if ok else math.nan,
+            "val_score_std": float(np.std(val, ddof=1)) if ok and len(val) > 1 else (0.0 if ok else math.nan),
+            "test_score": float(np.mean(test)) if ok else math.nan,
+            "test_score_std": float(np.std(test, ddof=1)) if ok and len(test) > 1 else (0.0 if ok else math.nan),
+            "test_scores": dumps_scores(r.test_score for r in results),
+            "epochs": float(np.mean([r.epochs for r in results])),
+            "train_seconds": float(sum(r.seconds for r in results)),
+            "_history": results[0].val_history if results else [],
+        }
+
+    def describe(self, expr: Expression) -> dict:
+        return {"expression": str(expr), "canonical": str(expr.canonical()), "fingerprint": expr.fingerprint,
+                "complexity": expr.complexity, "params": json.dumps(expr.params, sort_keys=True)}
+
+
+def _outcome(row: dict, history=()) -> Outcome:
+    val = row.get("val_score")
+    val = float(val) if val is not None and val == val else math.nan
+    return Outcome(status=str(row["status"]), val_score=val, complexity=int(row["complexity"]),
+                   cost=float(row.get("train_seconds") or 0.0), history=list(history))
+
+
+def _evaluate_candidate(run: _Run, strategy, cand: Candidate) -> dict:
+    expr = cand.expression
+    base = {"stage": "search", "strategy": run.config.strategy, "generation": cand.generation,
+            "trial": cand.trial, **run.describe(expr)}
+    hit = run.cache.get(expr.fingerprint)
+    if hit is not None:
+        copied = {k: hit[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
+                                      "test_scores", "epochs", "seeds")}
+        return {**base, **copied, "status": "cached", "train_seconds": 0.0,
+                "reason": f"same function as eval {hit['eval_id']} ({hit['expression']})"}
+    start = time.perf_counter()
+    reason = screen(expr)
+    if reason is not None:
+        return {**base, "status": "rejected", "reason": reason, "seeds": 0,
+                "train_seconds": time.perf_counter() - start}
+    fields_ = run.train(expr, range(run.config.seeds), strategy.pruner(cand))
+    return {**base, **fields_}
+
+
+def _replay(run: _Run, strategy, previous) -> None:
+    """Re-ask the strategy and tell it the recorded outcomes of a killed run."""
+    for _, row in previous.iterrows():
+        cand = strategy.ask()
+        if cand is None or cand.expression.fingerprint != row["fingerprint"]:
+            got = "nothing" if cand is None else repr(str(cand.expression))
+            raise SearchError(
+                f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
+                f"configuration proposes {got}; use a new --out or the original settings"
+            )
+        record = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                  for k, v in row.items()}
+        record = {k: (float(v) if isinstance(v, (np.floating,)) else v) for k, v in record.items()}
+        run.rows.append(record)
+        if record["status"] in ("ok", "diverged", "pruned") and record["fingerprint"] not in run.cache:
+            run.cache[record["fingerprint"]] = record
+        strategy.tell(cand, _outcome(record))
+
+
+def _warm_expressions(path: str, k: int) -> list[Expression]:
+    table = load_results(path)
+    ok = table[(table["status"] == "ok") & table["val_score"].notna()]
+    ok = ok.sort_values("val_score", ascending=False).drop_duplicates("fingerprint")
+    out = []
+    for _, row in ok.head(k).iterrows():
+        out.append(parse(str(row["expression"]), params=row_params(row)))
+    return out
+
+
+def _final_stage(run: _Run, done: dict[str, dict]) -> None:
+    """Re-evaluate the baselines and the top k with more seeds, under the same protocol.
+
+    ``done`` maps fingerprints to final rows already written (a resumed run).
+    A winner that is the same function as a baseline (``max(x, 0)`` and
+    ``relu(x)``) shares the baseline's row, marked ``cached``.
+    """
+    cfg = run.config
+    chosen = [("baseline", parse(text)) for text in cfg.baselines]
+    search_rows = [r for r in run.rows if r["stage"] == "search" and r["status"] == "ok"]
+    search_rows.sort(key=lambda r: (-r["val_score"], r["eval_id"]))
+    picked: set[str] = set()
+    for r in search_rows:
+        if r["fingerprint"] not in picked and len(picked) < cfg.final_k:
+            picked.add(r["fingerprint"])
+            chosen.append((cfg.strategy, parse(r["expression"], params=json.loads(r["params"] or "{}"))))
+    for strategy_name, expr in chosen:
+        described = run.describe(expr)
+        if any(r["stage"] == "final" and r["expression"] == described["expression"] for r in run.rows):
+            continue
+        same = done.get(expr.fingerprint)
+        if same is not None:
+            copied = {k: same[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
+                                           "test_scores", "epochs", "seeds")}
+            run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
+                        "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
+            continue
+        fields_ = run.train(expr, range(cfg.final_seeds))
+        fields_.pop("_history", None)
+        done[expr.fingerprint] = run.record({"stage": "final", "strategy": strategy_name, **described, **fields_})
+
+
+def leaderboard(table, reference: str = "relu(x)"):
+    """Final-stage rows ranked by validation score, with a paired t-test against ``reference``.
+
+    The test pairs per-seed test scores (the same seeds, splits and protocol);
+    ``p_vs_relu`` is two-sided, ``diff_vs_relu`` the mean difference.
+    """
+    import pandas as pd
+    from scipy import stats
+
+    final = table[table["stage"] == "final"].copy()
+    if final.empty:
+        return final
+    ref = final[final["expression"] == str(parse(reference))]
+    ref_scores = json.loads(ref["test_scores"].iloc[0]) if len(ref) else None
+    diffs, pvalues = [], []
+    for _, row in final.iterrows():
+        scores = json.loads(row["test_scores"]) if isinstance(row["test_scores"], str) else []
+        pairs = [(a, b) for a, b in zip(scores, ref_scores or []) if a is not None and b is not None]
+        if ref_scores is None or len(pairs) < 2 or row["expression"] == str(parse(reference)):
+            diffs.append(math.nan)
+            pvalues.append(math.nan)
+            continue
+        a, b = np.array(pairs).T
+        diffs.append(float(np.mean(a - b)))
+        if np.allclose(a - b, (a - b)[0]):
+            pvalues.append(1.0 if np.allclose(a, b) else 0.0)
+        else:
+            pvalues.append(float(stats.ttest_rel(a, b).pvalue))
+    final["diff_vs_relu"] = diffs
+    final["p_vs_relu"] = pvalues
+    cols = ["expression", "strategy", "status", "val_score", "val_score_std", "test_score", "test_score_std",
+            "diff_vs_relu", "p_vs_relu", "complexity", "seeds"]
+    return pd.DataFrame(final[cols]).sort_values("val_score", ascending=False, na_position="last") \
+        .reset_index(drop=True)
+
+
+def _config_check(out: str, config: SearchConfig) -> None:
+    """Write OUT/config.yaml, or check that a resumed run matches it (the budget may grow)."""
+    import yaml
+
+    path = os.path.join(out, "config.yaml")
+    current = config.to_dict()
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            try:
+                old = yaml.safe_load(fh) or {}
+            except yaml.YAMLError:
+                raise SearchError(f"{path} is not valid YAML; use a new --out") from None
+        for key, value in current.items():
+            if key in ("budget",):
+                continue
+            if old.get(key) != value:
+                raise SearchError(f"{out} holds a run with {key}={old.get(key)!r}, not {value!r}; "
+                                  "use a new --out or the original settings")
+    os.makedirs(out, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        yaml.safe_dump({**current, "version": __version__}, fh, sort_keys=False)
+
+
+def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | None = None,
+               progress: bool = True) -> SearchResult:
+    """Run (or resume) a search described by ``config``; see :func:`search`."""
+    config.validate()
+    space = space_from_dict(DEFAULT_SPACE, "<default space>") if config.space == "default" \
+        else load_space(config.space)
+    if data is None:
+        data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
+    strategy_cls = get_strategy(config.strategy)
+    previous = None
+    if out is not None:
+        _config_check(out, config)
+        path = os.path.join(out, "evaluations.csv")
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            from .results import _drop_partial_last_line
+
+            _drop_partial_last_line(path)
+            previous = load_results(path)
+    run = _Run(config, data, space, out, progress)
+    strategy = strategy_cls(space, np.random.default_rng(config.seed), config.budget, **config.strategy_options)
+    if config.warm_start:
+        strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
+    interrupted = False
+    try:
+        if previous is not None and len(previous):
+            search_prev = previous[previous["stage"] == "search"].sort_values("eval_id")
+            _replay(run, strategy, search_prev.head(config.budget))
+            for _, row in previous[previous["stage"] == "final"].iterrows():
+                run.rows.append(row.to_dict())
+        _search_loop(run, strategy)
+        done = {r["fingerprint"]: r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
+        if config.final_k > 0 or config.baselines:
+            _final_stage(run, done)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if run.writer is not None:
+            run.writer.close()
+    return _result(run, strategy, interrupted)
+
+
+def _search_loop(run: _Run, strategy) -> None:
+    budget = run.config.budget
+    n_search = sum(1 for r in run.rows if r["stage"] == "search")
+    bar = None
+    if run.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=budget, initial=n_search, desc=f"{run.config.strategy}", unit="eval", leave=True)
+    best = max((r["val_score"] for r in run.rows if r["stage"] == "search" and r["status"] == "ok"),
+               default=-math.inf)
+    try:
+        while n_search < budget:
+            cand = strategy.ask()
+            if cand is None:
+                break
+            row = _evaluate_candidate(run, strategy, cand)
+            history = row.pop("_history", [])
+            row = run.record(row)
+            if row["status"] in ("ok", "diverged", "pruned") and row["fingerprint"] not in run.cache:
+                run.cache[row["fingerprint"]] = row
+            strategy.tell(cand, _outcome(row, history))
+            n_search += 1
+            if row["status"] in ("ok", "cached") and row["val_score"] > best:
+                best = row["val_score"]
+            if bar is not None:
+                bar.set_postfix(best=f"{best:.4f}", refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
+    import pandas as pd
+
+    from .results import COLUMNS, SCHEMA
+
+    table = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in run.rows], columns=COLUMNS)
+    for col, dtype in SCHEMA.items():
+        if dtype == "string":
+            table[col] = table[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v)) \
+                .astype("string")
+        else:
+            table[col] = pd.to_numeric(table[col], errors="coerce").astype(dtype)
+    board = leaderboard(table)
+    ok = table[(table["stage"] == "search") & (table["status"] == "ok")]
+    best = None
+    if len(ok):
+        top = ok.sort_values(["val_score", "eval_id"], ascending=[False, True]).iloc[0]
+        best = parse(str(top["expression"]), params=json.loads(str(top["params"]) or "{}"))
+    summary = {"strategy": strategy.summary(), "data": run.data.describe()}
+    return SearchResult(table=table, best=best, leaderboard=board, out=run.out, summary=summary,
+                        interrupted=interrupted)
+
+
+def search(space: str | Space = "default", strategy: str = "random", dataset: str | Dataset = "spirals",
+           budget: int = 24, seed: int = 0, out: str | None = None, *, X=None, y=None,
+           task: str | None = None, target: str | None = None, split_seed: int = 0, seeds: int = 2,
+           final_k: int = 5, final_seeds: int = 5, baselines: Sequence[str] = BASELINES,
+           warm_start: str | None = None, strategy_options: dict | None = None,
+           train: TrainConfig | None = None, progress: bool = True, **train_options) -> SearchResult:
+    """Search a space of activations; the one function behind ``actsearch search``.
+
+    ``X, y`` search on your own arrays instead of ``dataset``.  Training
+    options (``hidden``, ``epochs``, ``batch_size``, ``lr``, ...) override the
+    default protocol (:data:`DEFAULT_PROTOCOL`), or pass a whole ``train``.
+    With ``out``, every evaluation is appended to ``out/evaluations.csv`` as
+    it finishes, and running the same call again resumes.
+    """
+    protocol = train or DEFAULT_PROTOCOL
+    if train_options:
+        valid = {f.name for f in fields(TrainConfig)}
+        unknown = sorted(set(train_options) - valid)
+        if unknown:
+            raise ConfigError(f"unknown search option {unknown[0]!r}")
+        protocol = replace(protocol, **train_options)
+    data = None
+    name = dataset
+    if X is not None or y is not None:
+        if X is None or y is None:
+            raise ConfigError("pass both X and y, or neither")
+        data = make_dataset(X, y, task=task, name="arrays", seed=split_seed)
+        name = "arrays"
+    elif isinstance(dataset, Dataset):
+        data, name = dataset, dataset.name
+    config = SearchConfig(space=space if isinstance(space, str) else space.source, strategy=strategy,
+                          dataset=str(name), target=target, task=task, split_seed=split_seed, budget=budget,
+                          seed=seed, seeds=seeds, final_k=final_k, final_seeds=final_seeds,
+                          baselines=tuple(baselines), warm_start=warm_start,
+                          strategy_options=dict(strategy_options or {}), train=protocol)
+    return run_search(config, out, data=data, progress=progress)

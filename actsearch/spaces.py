@@ -1,0 +1,320 @@
+"""Search spaces: which candidates a search may propose, read from YAML files.
+
+Two kinds of space:
+
+``core_unit`` (Ramachandran et al. 2017)
+    A candidate is a chain of 1 or 2 core units ``b(u1(in1), u2(in2))``, where
+    ``u1, u2`` come from the ``unary`` list (templates over ``x``), ``b`` from
+    the ``binary`` list (templates over ``x1`` and ``x2``), and each input is
+    ``x`` or the output of an earlier unit.  The last unit is the activation.
+    Each choice is a *slot*, which is what Optuna samples and what exhaustive
+    search enumerates.
+
+``tree``
+    Free expression trees over ``x``, constants and the listed primitives, up
+    to ``max_depth`` and ``max_size``; the space of genetic programming.
+
+A parameter in a template (``beta`` in ``beta*x``) gets its own name per slot
+(``beta_u1``, ``beta_b``), so units do not share values by accident.
+
+>>> space = load_space("small")
+>>> space.kind, space.size() > 10
+('core_unit', True)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from .errors import ConfigError, ExpressionError
+from .expression import Expression, Node, Param, parse, substitute
+from .expression.parser import DEFAULT_PARAMS
+from .expression.tree import Call, Const, Var, param_names
+from .primitives import PRIMITIVES
+
+SPACES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "search_spaces")
+KINDS = ("core_unit", "tree")
+
+
+class SpaceError(ConfigError):
+    """A search-space file that is missing, malformed or names unknown things."""
+
+
+def _rename_params(node: Node, suffix: str) -> Node:
+    if isinstance(node, Param):
+        return Param(f"{node.name}_{suffix}")
+    if isinstance(node, Call):
+        return Call(node.op, tuple(_rename_params(a, suffix) for a in node.args))
+    return node
+
+
+@dataclass
+class Template:
+    """A unary (over ``x``) or binary (over ``x1``, ``x2``) building block."""
+
+    text: str
+    tree: Node
+    params: dict[str, float]
+
+    def apply(self, inputs: dict[str, Node], suffix: str) -> tuple[Node, dict[str, float]]:
+        tree = substitute(_rename_params(self.tree, suffix), inputs)  # inputs keep their own names
+        return tree, {f"{k}_{suffix}": v for k, v in self.params.items()}
+
+
+@dataclass
+class Space:
+    """A parsed search space.  See the module docstring for the two kinds."""
+
+    name: str
+    kind: str
+    unary: list[Template] = field(default_factory=list)
+    binary: list[Template] = field(default_factory=list)
+    units: tuple[int, ...] = (1,)
+    primitives: list[str] = field(default_factory=list)
+    max_depth: int = 4
+    max_size: int = 15
+    constants: tuple[float, float] = (-2.0, 2.0)
+    params: dict[str, tuple[float, float]] = field(default_factory=dict)
+    source: str = ""
+    raw: dict = field(default_factory=dict)
+
+    # --- core units: slots --------------------------------------------------
+    def slots(self, n_units: int) -> list[tuple[str, list]]:
+        """The categorical choices of an ``n_units`` candidate, in order.
+
+        >>> [name for name, _ in load_space("small").slots(1)]
+        ['u1_0', 'u2_0', 'b_0']
+        """
+        out: list[tuple[str, list]] = []
+        for k in range(n_units):
+            out.append((f"u1_{k}", [t.text for t in self.unary]))
+            out.append((f"u2_{k}", [t.text for t in self.unary]))
+            out.append((f"b_{k}", [t.text for t in self.binary]))
+            if k > 0:
+                sources = ["x"] + [f"unit{j}" for j in range(k)]
+                out.append((f"in1_{k}", sources))
+                out.append((f"in2_{k}", sources))
+        return out
+
+    def build(self, choices: dict[str, Any], n_units: int | None = None) -> Expression:
+        """The expression for a dict of slot choices (template texts and sources).
+
+        Inputs of unit ``k > 0`` default to the previous unit and ``x``.
+
+        >>> str(load_space("small").build({"u1_0": "x", "u2_0": "tanh(x)", "b_0": "x1 * x2"}))
+        'x * tanh(x)'
+        """
+        if self.kind != "core_unit":
+            raise SpaceError(f"{self.source or self.name}: only core_unit spaces have slots")
+        if n_units is None:
+            n_units = 1 + max((int(k.rsplit("_", 1)[1]) for k in choices if k[:2] in ("u1", "u2", "b_")), default=0)
+        unary = {t.text: t for t in self.unary}
+        binary = {t.text: t for t in self.binary}
+        outputs: list[Node] = []
+        values: dict[str, float] = {}
+        for k in range(n_units):
+            srcs = []
+            for side, default in (("in1", f"unit{k - 1}" if k else "x"), ("in2", "x")):
+                src = choices.get(f"{side}_{k}", default)
+                srcs.append(Var("x") if src == "x" else outputs[int(str(src)[4:])])
+            t1, t2, tb = unary[choices[f"u1_{k}"]], unary[choices[f"u2_{k}"]], binary[choices[f"b_{k}"]]
+            a, pa = t1.apply({"x": srcs[0]}, f"u1_{k}" if n_units > 1 else "u1")
+            b, pb = t2.apply({"x": srcs[1]}, f"u2_{k}" if n_units > 1 else "u2")
+            out, po = tb.apply({"x1": a, "x2": b}, f"b_{k}" if n_units > 1 else "b")
+            values.update(pa)
+            values.update(pb)
+            values.update(po)
+            outputs.append(out)
+        tree = outputs[-1]
+        return Expression(tree, {n: values[n] for n in param_names(tree)})
+
+    def enumerate(self) -> Iterator[dict[str, Any]]:
+        """Every slot assignment of a core-unit space, in a fixed order."""
+        for n_units in self.units:
+            slots = self.slots(n_units)
+            for combo in itertools.product(*(choices for _, choices in slots)):
+                yield {"n_units": n_units, **dict(zip((name for name, _ in slots), combo))}
+
+    def size(self) -> int:
+        """How many slot assignments the space has (``inf`` for tree spaces)."""
+        if self.kind != "core_unit":
+            return math.inf
+        return sum(math.prod(len(c) for _, c in self.slots(n)) for n in self.units)
+
+    # --- sampling -----------------------------------------------------------
+    def sample_choices(self, rng: np.random.Generator) -> dict[str, Any]:
+        """Uniformly random slot choices (core-unit spaces)."""
+        n_units = int(rng.choice(self.units))
+        out: dict[str, Any] = {"n_units": n_units}
+        for name, choices in self.slots(n_units):
+            out[name] = choices[int(rng.integers(len(choices)))]
+        return out
+
+    def sample(self, rng: np.random.Generator) -> Expression:
+        """A random candidate: uniform slots, or a ramped half-and-half tree.
+
+        >>> str(load_space("small").sample(np.random.default_rng(0))) != ""
+        True
+        """
+        if self.kind == "core_unit":
+            choices = self.sample_choices(rng)
+            return self.build(choices, choices["n_units"])
+        for _ in range(100):
+            depth = int(rng.integers(1, self.max_depth + 1))
+            tree = self._random_tree(rng, depth, full=bool(rng.random() < 0.5))
+            if _size(tree) <= self.max_size and "x" in _vars(tree):
+                return Expression(tree, {n: self._param_default(n) for n in param_names(tree)})
+        return Expression(Var("x"))
+
+    def _param_default(self, name: str) -> float:
+        return DEFAULT_PARAMS.get(name, 1.0)
+
+    def terminal(self, rng: np.random.Generator) -> Node:
+        r = rng.random()
+        if r < 0.6 or (not self.params and r < 0.8):
+            return Var("x")
+        if self.params and r < 0.8:
+            return Param(str(rng.choice(sorted(self.params))))
+        lo, hi = self.constants
+        return Const(float(np.round(rng.uniform(lo, hi), 2)))
+
+    def _random_tree(self, rng: np.random.Generator, depth: int, full: bool) -> Node:
+        if depth == 0 or (not full and rng.random() < 0.3):
+            return self.terminal(rng)
+        name = str(rng.choice(self.primitives))
+        prim = PRIMITIVES[name]
+        return Call(name, tuple(self._random_tree(rng, depth - 1, full) for _ in range(prim.min_arity)))
+
+
+def _size(tree: Node) -> int:
+    from .expression.tree import size
+
+    return size(tree)
+
+
+def _vars(tree: Node) -> set[str]:
+    from .expression.tree import walk
+
+    return {n.name for n in walk(tree) if isinstance(n, Var)}
+
+
+# --- loading ------------------------------------------------------------------
+
+def _need(raw: dict, key: str, kind, where: str, expected: str):
+    if key not in raw:
+        raise SpaceError(f"{where}: missing key {key!r} ({expected})")
+    value = raw[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise SpaceError(f"{where}: key {key!r} should be {expected}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _templates(raw: dict, key: str, variables: tuple[str, ...], where: str) -> list[Template]:
+    items = _need(raw, key, list, where, "a list of expressions")
+    if not items:
+        raise SpaceError(f"{where}: key {key!r} is an empty list")
+    out = []
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            raise SpaceError(f"{where}: {key}[{i}] should be an expression string, got {text!r}")
+        try:
+            f = parse(text, variables=variables)
+        except ExpressionError as exc:
+            raise SpaceError(f"{where}: {key}[{i}] {text!r}: {exc}") from None
+        out.append(Template(text, f.tree, dict(f.params)))
+    if len({t.text for t in out}) != len(out):
+        raise SpaceError(f"{where}: key {key!r} lists an expression twice")
+    return out
+
+
+def space_from_dict(raw: Any, source: str = "<dict>") -> Space:
+    """Validate a parsed YAML mapping into a :class:`Space`; errors name the key."""
+    if not isinstance(raw, dict):
+        raise SpaceError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    kind = _need(raw, "kind", str, source, f"one of {', '.join(KINDS)}")
+    if kind not in KINDS:
+        raise SpaceError(f"{source}: key 'kind' should be one of {', '.join(KINDS)}, got {kind!r}")
+    known = {"name", "kind", "description", "unary", "binary", "units", "primitives", "max_depth", "max_size",
+             "constants", "params", "protocol"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SpaceError(f"{source}: unknown key {unknown[0]!r}; known keys are {', '.join(sorted(known))}")
+    name = str(raw.get("name", os.path.splitext(os.path.basename(source))[0]))
+    space = Space(name=name, kind=kind, source=source, raw=raw)
+    if kind == "core_unit":
+        space.unary = _templates(raw, "unary", ("x",), source)
+        space.binary = _templates(raw, "binary", ("x1", "x2"), source)
+        units = raw.get("units", [1])
+        units = [units] if isinstance(units, int) else units
+        if not isinstance(units, list) or not units or any(u not in (1, 2, 3) or isinstance(u, bool) for u in units):
+            raise SpaceError(f"{source}: key 'units' should be 1, 2, 3 or a list of them, got {raw.get('units')!r}")
+        space.units = tuple(sorted(set(units)))
+    else:
+        prims = _need(raw, "primitives", list, source, "a list of primitive names")
+        for i, p in enumerate(prims):
+            if p not in PRIMITIVES:
+                raise SpaceError(f"{source}: primitives[{i}] {p!r} is not a known primitive")
+            if PRIMITIVES[p].min_arity not in (1, 2):
+                raise SpaceError(f"{source}: primitives[{i}] {p!r} takes {PRIMITIVES[p].min_arity} arguments")
+        if not prims:
+            raise SpaceError(f"{source}: key 'primitives' is an empty list")
+        space.primitives = list(prims)
+        for key in ("max_depth", "max_size"):
+            if key in raw:
+                value = _need(raw, key, int, source, "a positive whole number")
+                if value < 1:
+                    raise SpaceError(f"{source}: key {key!r} should be a positive whole number, got {value}")
+                setattr(space, key, value)
+    if "constants" in raw:
+        c = raw["constants"]
+        if not (isinstance(c, list) and len(c) == 2 and all(isinstance(v, (int, float)) for v in c) and c[0] < c[1]):
+            raise SpaceError(f"{source}: key 'constants' should be [low, high] with low < high, got {c!r}")
+        space.constants = (float(c[0]), float(c[1]))
+    if "params" in raw:
+        params = _need(raw, "params", dict, source, "a mapping of name: [low, high]")
+        for pname, rng_ in params.items():
+            if not (isinstance(rng_, list) and len(rng_) == 2 and all(isinstance(v, (int, float)) for v in rng_)
+                    and rng_[0] < rng_[1]):
+                raise SpaceError(f"{source}: params.{pname} should be [low, high] with low < high, got {rng_!r}")
+            if pname not in DEFAULT_PARAMS:
+                raise SpaceError(f"{source}: params.{pname}: unknown parameter; known: {', '.join(DEFAULT_PARAMS)}")
+            space.params[pname] = (float(rng_[0]), float(rng_[1]))
+    return space
+
+
+def load_space(name_or_path: str | Space) -> Space:
+    """Load a space by file path or by the name of a file in ``search_spaces/``.
+
+    >>> load_space("ramachandran2017").units
+    (1, 2)
+    """
+    import yaml
+
+    if isinstance(name_or_path, Space):
+        return name_or_path
+    path = str(name_or_path)
+    if not os.path.exists(path):
+        candidate = os.path.join(SPACES_DIR, path if path.endswith((".yaml", ".yml")) else path + ".yaml")
+        if os.path.exists(candidate):
+            path = candidate
+        else:
+            shipped = sorted(f[:-5] for f in os.listdir(SPACES_DIR) if f.endswith(".yaml")) \
+                if os.path.isdir(SPACES_DIR) else []
+            raise SpaceError(f"search space {name_or_path!r} not found; give a YAML path or one of: {', '.join(shipped)}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpaceError(f"{path}:{where} is not valid YAML: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpaceError(f"{path}: cannot read: {exc}") from None
+    return space_from_dict(raw, path)

@@ -1,0 +1,5 @@
+"""Search strategies, one per module, behind :class:`base.Strategy` (ask and tell)."""
+
+from .base import STRATEGIES, Candidate, Outcome, Strategy, get_strategy
+
+__all__ = ["Strategy", "Candidate", "Outcome", "STRATEGIES", "get_strategy"]
