@@ -159,7 +159,7 @@ def _typed(frame, path: str):
     for col, dtype in SCHEMA.items():
         raw = frame[col]
         if dtype == "string":
-            out[col] = raw.astype("string")
+            out[col] = raw.replace("", None).astype("string")  # an empty cell is missing (NA)
             continue
         numbers = pd.to_numeric(raw.replace("", None), errors="coerce")
         bad = numbers.isna() & (raw != "") & (raw.str.lower() != "nan")

@@ -30,7 +30,7 @@ class ScreenConfig:
 
     min_slope: float = 1e-3  # mean |f'| below this: the gradient vanishes
     max_slope: float = 1e3  # max |f'| above this: the gradient explodes
-    flat_fraction: float = 0.9  # share of points with |f'| < 1e-6 that makes a function step-like
+    flat_fraction: float = 0.9  # share of points with zero slope that makes a function step-like
     linear_tol: float = 1e-6  # largest residual of a straight-line fit, relative to the spread
 
 
@@ -49,10 +49,12 @@ def screen(expr: Expression, config: ScreenConfig = ScreenConfig()) -> str | Non
     slope, intercept = np.polyfit(GRID, values, 1)
     residual = np.max(np.abs(values - (slope * GRID + intercept)))
     probe_residual = np.max(np.abs(probe_values - (slope * PROBES + intercept)))
-    if residual <= config.linear_tol * scale and probe_residual <= config.linear_tol * max(1.0, np.max(np.abs(probe_values))):
+    probe_spread = max(float(np.ptp(probe_values)), 1e-300)
+    if residual <= config.linear_tol * max(spread, 1e-300) and probe_residual <= config.linear_tol * probe_spread:
         return "linear: f(x) = a + b*x, so the network would be linear"
     abs_slopes = np.abs(slopes)
-    if expr.zero_gradient or np.mean(abs_slopes < 1e-6) >= config.flat_fraction:
+    flat = abs_slopes <= 1e-12 + 1e-9 * float(np.max(abs_slopes))
+    if expr.zero_gradient or np.mean(flat) >= config.flat_fraction:
         return "step-like: zero gradient almost everywhere"
     if np.mean(abs_slopes) < config.min_slope:
         return f"vanishing gradient: mean |f'(x)| = {np.mean(abs_slopes):.2g} on [-3, 3]"

@@ -213,8 +213,8 @@ def _replay(run: _Run, strategy, previous) -> None:
 
 def _warm_expressions(path: str, k: int) -> list[Expression]:
     table = load_results(path)
-    ok = table[(table["status"] == "ok") & table["val_score"].notna()]
-    ok = ok.sort_values("val_score", ascending=False).drop_duplicates("fingerprint")
+    ok = table[(table["stage"] == "search") & (table["status"] == "ok") & table["val_score"].notna()]
+    ok = ok.sort_values(["val_score", "eval_id"], ascending=[False, True]).drop_duplicates("fingerprint")
     out = []
     for _, row in ok.head(k).iterrows():
         out.append(parse(str(row["expression"]), params=row_params(row)))
@@ -393,7 +393,7 @@ def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
     table = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in run.rows], columns=COLUMNS)
     for col, dtype in SCHEMA.items():
         if dtype == "string":
-            table[col] = table[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v)) \
+            table[col] = table[col].map(lambda v: None if v is None or v is pd.NA or v != v or v == "" else str(v)) \
                 .astype("string")
         else:
             table[col] = pd.to_numeric(table[col], errors="coerce").astype(dtype)

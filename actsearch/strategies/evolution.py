@@ -351,18 +351,22 @@ class EvolutionSearch(Strategy):
     def _initial_population(self) -> list[Individual]:
         batch: set[str] = set()
         pop = self._take_warm(batch, max(self.mu, len(self._warm)))
-        with self._deap_random():
-            while len(pop) < self.mu:
-                for _ in range(self.max_tries):
-                    nodes = gp.genHalfAndHalf(self.pset, min_=1, max_=self.init_max_height)
-                    while len(nodes) > self.max_size:  # a full tree of binary primitives can be too big
-                        nodes = gp.genGrow(self.pset, min_=1, max_=self.init_max_height)
-                    ind = self._finish(self._new_individual(nodes), "init")
-                    if self._acceptable(ind, batch):
-                        break
-                batch.add(ind.key)
-                pop.append(ind)
+        while len(pop) < self.mu:
+            for _ in range(self.max_tries):
+                ind = self._finish(self._new_individual(self._random_nodes()), "init")
+                if self._acceptable(ind, batch):
+                    break
+            batch.add(ind.key)
+            pop.append(ind)
         return pop
+
+    def _random_nodes(self) -> list:
+        """A ramped half-and-half tree within the size limit."""
+        with self._deap_random():
+            nodes = gp.genHalfAndHalf(self.pset, min_=1, max_=self.init_max_height)
+            while len(nodes) > self.max_size:  # a full tree of binary primitives can be too big
+                nodes = gp.genGrow(self.pset, min_=1, max_=self.init_max_height)
+        return nodes
 
     def _select(self, pool: list[Individual], k: int) -> list[Individual]:
         elites = [copy.deepcopy(self.hof[i]) for i in range(min(self.n_elite, len(self.hof), k))]
@@ -402,13 +406,16 @@ class EvolutionSearch(Strategy):
         ind.params[name] = round(min(max(value, lo), hi), 3)
         return ind
 
-    def _vary(self, parents: list[Individual], explore: bool = False) -> Individual:
+    def _vary(self, parents: list[Individual], explore: int = 0) -> Individual:
         """One offspring: subtree crossover of two tournament winners, or a mutant of one.
 
-        With ``explore`` (late re-breeding of a repeat) the parent is drawn
-        uniformly and mutated by a new random subtree, which finds new
-        functions where a converged population breeds the same few children.
+        Late re-breeding of a repeat explores more, for a converged population
+        breeds the same few children: with ``explore=1`` the parent is drawn
+        uniformly and mutated by a new random subtree; with ``explore=2`` the
+        offspring is a new ramped half-and-half tree (an immigrant).
         """
+        if explore >= 2:
+            return self._finish(self._new_individual(self._random_nodes()), "immigrant")
         if explore:
             parent = copy.deepcopy(parents[self._py.randrange(len(parents))])
             with self._deap_random():
@@ -431,7 +438,8 @@ class EvolutionSearch(Strategy):
         offspring = self._take_warm(batch, self.lam)
         while len(offspring) < self.lam:
             for attempt in range(self.max_tries):
-                child = self._vary(self.population, explore=attempt >= self.max_tries // 2)
+                explore = 2 if attempt >= (3 * self.max_tries) // 4 else int(attempt >= self.max_tries // 2)
+                child = self._vary(self.population, explore=explore)
                 if self._acceptable(child, batch):
                     break
             batch.add(child.key)

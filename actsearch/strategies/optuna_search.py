@@ -62,7 +62,8 @@ import contextlib
 import math
 import re
 import warnings
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..errors import ConfigError
 from ..expression import Expression
@@ -163,7 +164,9 @@ class OptunaSearch(Strategy):
             raise ConfigError(f"pruner {pruner!r} needs a single objective; Optuna cannot prune "
                               f"multi-objective trials")
         self.pruner_name = pruner
-        self.dedupe = bool(options.get("dedupe", True))
+        dedupe = options.get("dedupe", True)
+        self.dedupe = dedupe.strip().lower() not in ("0", "false", "no", "off") if isinstance(dedupe, str) \
+            else bool(dedupe)
 
         seed = int(self.rng.integers(2**31))
         with _quiet():
@@ -196,7 +199,7 @@ class OptunaSearch(Strategy):
             return optuna.samplers.RandomSampler(seed=seed)
         if name == "tpe":
             return optuna.samplers.TPESampler(
-                seed=seed, multivariate=True, warn_independent_sampling=False,
+                seed=seed, multivariate=True,
                 n_startup_trials=10 if startup is None else int(startup),
                 # the constant liar only matters when several workers share a storage
                 constant_liar=self.options.get("storage") is not None)
@@ -207,7 +210,7 @@ class OptunaSearch(Strategy):
                 raise ConfigError("sampler cmaes needs the cmaes package: pip install cmaes") from None
             # CMA-ES handles floats only: the categorical slots (and parameters that
             # not every trial has) come from an independent TPE.
-            independent = optuna.samplers.TPESampler(seed=seed + 1, warn_independent_sampling=False)
+            independent = optuna.samplers.TPESampler(seed=seed + 1)
             return optuna.samplers.CmaEsSampler(
                 seed=seed, independent_sampler=independent, warn_independent_sampling=False,
                 n_startup_trials=1 if startup is None else int(startup))
@@ -335,7 +338,7 @@ class OptunaSearch(Strategy):
                 if val_score is not None and math.isfinite(val_score) and int(epoch) not in reported:
                     trial.report(float(val_score), int(epoch))
                     reported[int(epoch)] = float(val_score)
-                return bool(reported) and trial.should_prune()
+                return bool(reported) and bool(trial.should_prune())
 
         return should_prune
 

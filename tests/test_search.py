@@ -1,0 +1,223 @@
+"""The search driver end to end: every strategy, the table, resume, determinism, planted problems."""
+
+import itertools
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from actsearch import parse
+from actsearch.cli import main
+from actsearch.results import COLUMNS, STATUSES, load_results
+from actsearch.search import search
+from actsearch.strategies import STRATEGIES
+
+FAST = dict(dataset="moons", hidden=(8,), epochs=3, seeds=1, final_k=2, final_seeds=2,
+            baselines=("relu(x)", "tanh(x)"), progress=False)
+TIMING = ["train_seconds", "timestamp", "run_id"]
+
+
+def check_table(table, budget):
+    assert list(table.columns) == COLUMNS
+    assert table["eval_id"].tolist() == list(range(len(table)))
+    search_rows = table[table["stage"] == "search"]
+    assert len(search_rows) == budget
+    assert set(table["status"]) <= set(STATUSES)
+    for _, row in table.iterrows():
+        assert parse(row["expression"]).fingerprint == row["fingerprint"]
+        if row["status"] in ("ok", "cached"):
+            assert math.isfinite(row["val_score"]) and math.isfinite(row["test_score"])
+        else:
+            assert math.isnan(row["val_score"]) and row["reason"]
+        if row["status"] == "cached":
+            first = table[(table["fingerprint"] == row["fingerprint"]) & (table["status"] != "cached")
+                          & (table["stage"] == row["stage"])]
+            assert len(first) >= 1 and first["eval_id"].iloc[0] < row["eval_id"]
+            assert first["val_score"].iloc[0] == row["val_score"]
+        if row["status"] == "rejected":
+            assert row["seeds"] == 0
+    trained = search_rows[search_rows["status"].isin(["ok", "diverged", "pruned"])]
+    assert trained["fingerprint"].is_unique  # nothing is trained twice
+    final = table[table["stage"] == "final"]
+    assert {"relu(x)", "tanh(x)"} <= set(final["expression"])
+    assert (final["seeds"][final["status"] == "ok"] == 2).all()
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_every_strategy_end_to_end_from_python(strategy, tmp_path):
+    space = "small"
+    result = search(space=space, strategy=strategy, budget=8, seed=1, out=str(tmp_path), **FAST)
+    check_table(result.table, 8)
+    on_disk = load_results(str(tmp_path))
+    pd.testing.assert_frame_equal(on_disk.drop(columns=TIMING), result.table.drop(columns=TIMING),
+                                  check_dtype=False)
+    assert os.path.exists(tmp_path / "config.yaml")
+    assert result.best is not None
+    assert result.leaderboard["expression"].tolist()[0] == result.leaderboard.sort_values(
+        "val_score", ascending=False)["expression"].tolist()[0]
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_every_strategy_from_the_cli(strategy, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    code = main(["search", "--space", "search_spaces/small.yaml", "--strategy", strategy, "--budget", "6",
+                 "--dataset", "moons", "--hidden", "8", "--epochs", "2", "--seeds", "1", "--final-k", "1",
+                 "--final-seeds", "2", "--out", out, "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "leaderboard" in printed and "relu(x)" in printed
+    table = load_results(out)
+    assert (table["stage"] == "search").sum() == 6
+
+
+def _independent_distinct_functions():
+    import yaml
+
+    spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "search_spaces", "small.yaml")))
+    prints = set()
+    for u1, u2, b in itertools.product(spec["unary"], spec["unary"], spec["binary"]):
+        text = b.replace("x1", "(U1)").replace("x2", "(U2)").replace("U1", u1.replace("x", "X")) \
+            .replace("U2", u2.replace("x", "X")).replace("X", "x")
+        prints.add(parse(text).fingerprint)
+    return prints
+
+
+def test_exhaustive_visits_each_distinct_function_once(tmp_path):
+    distinct = _independent_distinct_functions()
+    result = search(space="small", strategy="exhaustive", budget=500, seed=0, out=None,
+                    **{**FAST, "final_k": 0, "baselines": ()})
+    rows = result.table[result.table["stage"] == "search"]
+    assert len(rows) == len(distinct)
+    assert set(rows["fingerprint"]) == distinct
+    assert rows["fingerprint"].is_unique and (rows["status"] != "cached").all()
+
+
+def test_the_same_seed_gives_the_same_table():
+    a = search(space="small", strategy="random", budget=6, seed=3, **FAST).table
+    b = search(space="small", strategy="random", budget=6, seed=3, **FAST).table
+    c = search(space="small", strategy="random", budget=6, seed=4, **FAST).table
+    pd.testing.assert_frame_equal(a.drop(columns=TIMING), b.drop(columns=TIMING))
+    assert a["expression"].tolist() != c["expression"].tolist()
+
+
+def test_search_on_user_arrays():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (np.sin(2 * X[:, 0]) + X[:, 1] ** 2 > 0.5).astype(int)
+    result = search(space="small", strategy="random", budget=4, seed=0, X=X, y=y,
+                    **{k: v for k, v in FAST.items() if k != "dataset"})
+    assert set(result.table["dataset"]) == {"arrays"}
+    assert (result.table["status"] == "ok").any()
+
+
+def test_warm_start_seeds_the_next_search(tmp_path):
+    first = search(space="small", strategy="random", budget=8, seed=0, out=str(tmp_path / "a"), **FAST)
+    csv = str(tmp_path / "a" / "evaluations.csv")
+    rows = first.table[(first.table.stage == "search") & (first.table.status == "ok")]
+    ranked = rows.sort_values(["val_score", "eval_id"], ascending=[False, True]).drop_duplicates("fingerprint")
+    best = ranked["fingerprint"].tolist()[:2]
+    second = search(space="small", strategy="random", budget=4, seed=9, warm_start=csv,
+                    strategy_options={}, **FAST)
+    asked = second.table[second.table.stage == "search"]["fingerprint"].tolist()
+    assert asked[:2] == best
+
+
+def test_resume_after_a_completed_run_recomputes_nothing(tmp_path):
+    out = str(tmp_path)
+    search(space="small", strategy="random", budget=5, seed=0, out=out, **FAST)
+    before = open(os.path.join(out, "evaluations.csv")).read()
+    search(space="small", strategy="random", budget=5, seed=0, out=out, **FAST)
+    assert open(os.path.join(out, "evaluations.csv")).read() == before
+    longer = search(space="small", strategy="random", budget=7, seed=0, out=out, **FAST)
+    assert open(os.path.join(out, "evaluations.csv")).read().startswith(before)
+    assert (longer.table["stage"] == "search").sum() == 7
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    from actsearch.search import SearchError
+
+    search(space="small", strategy="random", budget=3, seed=0, out=str(tmp_path), **FAST)
+    with pytest.raises(SearchError, match="seed"):
+        search(space="small", strategy="random", budget=3, seed=1, out=str(tmp_path), **FAST)
+
+
+SLOW_CLI = [sys.executable, "-m", "actsearch.cli", "search", "--space", "small", "--strategy", "random",
+            "--budget", "14", "--seed", "2", "--dataset", "spirals", "--hidden", "32,32", "--epochs", "15",
+            "--seeds", "1", "--final-k", "0", "--final-seeds", "1", "--no-progress"]
+
+
+def _run_to_end(out):
+    done = subprocess.run(SLOW_CLI + ["--out", out], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_sigkill_in_the_middle_then_resume(tmp_path):
+    out = str(tmp_path / "killed")
+    path = os.path.join(out, "evaluations.csv")
+    proc = subprocess.Popen(SLOW_CLI + ["--out", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if os.path.exists(path) and open(path).read().count("\n") >= 6:  # header + 5 rows
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = open(path).read()
+    before = before[:before.rfind("\n") + 1]  # the complete rows
+    n_before = before.count("\n") - 1
+    assert 5 <= n_before < 14
+    _run_to_end(out)
+    after = open(path).read()
+    assert after.startswith(before)  # every row written before the kill is unchanged
+    table = load_results(out)
+    search_rows = table[table["stage"] == "search"]
+    assert len(search_rows) == 14
+    assert search_rows["eval_id"].is_unique
+    # the resumed run is the run that was never killed, timing aside
+    fresh = str(tmp_path / "fresh")
+    _run_to_end(fresh)
+    reference = load_results(fresh)
+    pd.testing.assert_frame_equal(table.drop(columns=TIMING), reference.drop(columns=TIMING))
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path):
+    out = str(tmp_path / "int")
+    path = os.path.join(out, "evaluations.csv")
+    proc = subprocess.Popen(SLOW_CLI + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if os.path.exists(path) and open(path).read().count("\n") >= 4:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "resume" in err
+    rows = load_results(out)
+    assert len(rows) >= 3
+    _run_to_end(out)
+    assert (load_results(out)["stage"] == "search").sum() == 14
+
+
+PLANTED = dict(dataset="planted:sin(x) * x", hidden=(16,), epochs=100, lr=0.01, seeds=1, final_k=0,
+               baselines=("relu(x)",), final_seeds=2, progress=False)
+
+
+@pytest.mark.parametrize("strategy,options", [("evolution", {"population": 6}), ("optuna", {})])
+def test_search_finds_the_planted_activation_family(strategy, options):
+    """Teacher network with activation sin(x)*x: the search should beat relu by a clear margin."""
+    result = search(space="small", strategy=strategy, budget=18, seed=0, strategy_options=options, **PLANTED)
+    table = result.table
+    relu = table[(table.stage == "final") & (table.expression == "relu(x)")]["val_score"].iloc[0]
+    rows = table[(table.stage == "search") & table.status.isin(["ok", "cached"])]
+    assert rows["val_score"].max() >= relu + 0.02, (rows["val_score"].max(), relu)
+    first = rows.head(6)["val_score"].max()
+    assert rows["val_score"].max() >= first
