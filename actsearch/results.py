@@ -19,6 +19,8 @@ reason             why it was rejected, diverged, pruned or cached
 val_score(_std)    mean (and std) of the validation score over the seeds
 test_score(_std)   the same on the test split; never used for selection
 test_scores        the per-seed test scores, as JSON (for paired tests)
+val_history        the first seed's validation score after each epoch, as JSON
+                   (what pruners saw; empty when it was not tracked)
 epochs             mean epochs run per seed
 train_seconds      training time summed over the seeds
 timestamp          when the row was written (UTC, ISO 8601)
@@ -48,7 +50,7 @@ SCHEMA: dict[str, str] = {
     "fingerprint": "string", "complexity": "int64", "params": "string", "dataset": "string",
     "seeds": "int64", "status": "string", "reason": "string", "val_score": "float64",
     "val_score_std": "float64", "test_score": "float64", "test_score_std": "float64",
-    "test_scores": "string", "epochs": "float64", "train_seconds": "float64", "timestamp": "string",
+    "test_scores": "string", "val_history": "string", "epochs": "float64", "train_seconds": "float64", "timestamp": "string",
     "version": "string",
 }
 COLUMNS = list(SCHEMA)

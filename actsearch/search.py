@@ -158,7 +158,7 @@ class _Run:
             "test_scores": dumps_scores(r.test_score for r in results),
             "epochs": float(np.mean([r.epochs for r in results])),
             "train_seconds": float(sum(r.seconds for r in results)),
-            "_history": results[0].val_history if results else [],
+            "val_history": dumps_scores(results[0].val_history) if results and results[0].val_history else "",
         }
 
     def describe(self, expr: Expression) -> dict:
@@ -166,11 +166,14 @@ class _Run:
                 "complexity": expr.complexity, "params": json.dumps(expr.params, sort_keys=True)}
 
 
-def _outcome(row: dict, history=()) -> Outcome:
+def _outcome(row: dict) -> Outcome:
     val = row.get("val_score")
     val = float(val) if val is not None and val == val else math.nan
+    history = row.get("val_history")
+    history = json.loads(history) if isinstance(history, str) and history else []
     return Outcome(status=str(row["status"]), val_score=val, complexity=int(row["complexity"]),
-                   cost=float(row.get("train_seconds") or 0.0), history=list(history))
+                   cost=float(row.get("train_seconds") or 0.0),
+                   history=[math.nan if v is None else v for v in history])
 
 
 def _evaluate_candidate(run: _Run, strategy, cand: Candidate) -> dict:
@@ -249,7 +252,6 @@ def _final_stage(run: _Run, done: dict[str, dict]) -> None:
                         "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
             continue
         fields_ = run.train(expr, range(cfg.final_seeds))
-        fields_.pop("_history", None)
         done[expr.fingerprint] = run.record({"stage": "final", "strategy": strategy_name, **described, **fields_})
 
 
@@ -368,12 +370,10 @@ def _search_loop(run: _Run, strategy) -> None:
             cand = strategy.ask()
             if cand is None:
                 break
-            row = _evaluate_candidate(run, strategy, cand)
-            history = row.pop("_history", [])
-            row = run.record(row)
+            row = run.record(_evaluate_candidate(run, strategy, cand))
             if row["status"] in ("ok", "diverged", "pruned") and row["fingerprint"] not in run.cache:
                 run.cache[row["fingerprint"]] = row
-            strategy.tell(cand, _outcome(row, history))
+            strategy.tell(cand, _outcome(row))
             n_search += 1
             if row["status"] in ("ok", "cached") and row["val_score"] > best:
                 best = row["val_score"]

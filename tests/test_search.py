@@ -221,3 +221,16 @@ def test_search_finds_the_planted_activation_family(strategy, options):
     assert rows["val_score"].max() >= relu + 0.02, (rows["val_score"].max(), relu)
     first = rows.head(6)["val_score"].max()
     assert rows["val_score"].max() >= first
+
+
+def test_resume_with_a_pruner_replays_the_same_trials(tmp_path):
+    """Pruned rows keep their per-epoch history, so Optuna sees the same study on resume."""
+    options = {"pruner": "median", "n_startup_trials": 2}
+    kw = {**FAST, "epochs": 6, "final_k": 0, "baselines": ()}
+    first = search(space="small", strategy="optuna", budget=8, seed=0, out=str(tmp_path), strategy_options=options,
+                   **kw)
+    assert first.table["val_history"].notna().any()
+    longer = search(space="small", strategy="optuna", budget=12, seed=0, out=str(tmp_path),
+                    strategy_options=options, **kw)
+    fresh = search(space="small", strategy="optuna", budget=12, seed=0, strategy_options=options, **kw)
+    pd.testing.assert_frame_equal(longer.table.drop(columns=TIMING), fresh.table.drop(columns=TIMING))

@@ -494,7 +494,10 @@ class EvolutionSearch(Strategy):
             self.generations_done += 1
 
     def summary(self):
-        return {"hall_of_fame": [str(self.to_expression(ind)) for ind in self.hof],
+        """The hall of fame, best first (with parameter values: the text does not show them)."""
+        exprs = [self.to_expression(ind) for ind in self.hof]
+        return {"hall_of_fame": [str(e) for e in exprs],
+                "hall_of_fame_params": [dict(e.params) for e in exprs],
                 "generations": self.generations_done}
 
 

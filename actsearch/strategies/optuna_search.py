@@ -49,7 +49,13 @@ How outcomes are told:
   is kept in the trial's user attribute ``status`` and such trials never
   appear in the summary.
 
-The expression string is kept in the user attribute ``expression``.
+Each trial keeps its expression string, fingerprint and status in user
+attributes (``expression``, ``fingerprint``, ``status``; a repeat told
+inside the study has status ``repeat`` and ``repeat_of``).
+:meth:`~OptunaSearch.summary` gives ``{"best": {...}, "n_trials": ...}`` for
+one objective and ``{"pareto_front": [{"expression", "val_score",
+"complexity" or "cost", ...}, ...]}`` for two, from ``study.best_trials``;
+rejected, diverged and pruned trials never appear in either.
 Same seed (the strategy's ``rng``) and same told outcomes give the same
 sequence of candidates.  For an exact replay with a pruner, tell outcomes
 with their per-epoch ``history``: a trial that had no pruner reports gets the
@@ -83,7 +89,7 @@ MAX_REDRAWS = 20
 OBJECTIVES = {"val_score": "maximize", "complexity": "minimize", "cost": "minimize"}
 SAMPLERS = ("tpe", "cmaes", "random", "nsga2")
 PRUNERS = ("median", "successive_halving", "hyperband")
-GOOD = ("ok", "cached", "repeat")
+GOOD = ("ok", "cached")
 
 _SUFFIX = re.compile(r"^(?P<base>.+?)_(?:u1|u2|b)(?:_\d+)?$")
 
@@ -181,7 +187,7 @@ class OptunaSearch(Strategy):
         if [d.name.lower() for d in self.study.directions] != [OBJECTIVES[o] for o in self.objectives]:
             raise ConfigError(f"study {self.study.study_name!r} in the storage has other objectives "
                               f"than {','.join(self.objectives)}")
-        # fingerprint -> ("complete", values) or ("pruned", {step: value}), for dedupe
+        # fingerprint -> ("complete", values, "ok"/"failed") or ("pruned", {step: value}, "pruned")
         self._told: dict[str, tuple[str, Any]] = {}
         self._reported: dict[int, dict[int, float]] = {}
         self._index: list[tuple[dict, Expression]] | None = None
@@ -278,7 +284,8 @@ class OptunaSearch(Strategy):
                 if known is None or attempt == MAX_REDRAWS:
                     break
                 # A function already told: tell the same result and draw again.
-                trial.set_user_attr("status", "repeat" if known[0] == "complete" else "pruned")
+                trial.set_user_attr("status", "repeat")
+                trial.set_user_attr("repeat_of", known[2])
                 if known[0] == "complete":
                     self.study.tell(trial, known[1])
                 else:
@@ -305,7 +312,7 @@ class OptunaSearch(Strategy):
             if outcome.status == "pruned":
                 self.study.tell(trial, state=_state("PRUNED"))
                 if fp is not None:
-                    self._told.setdefault(fp, ("pruned", dict(reported)))
+                    self._told.setdefault(fp, ("pruned", dict(reported), "pruned"))
                 return
             score = outcome.val_score
             good = outcome.status in ("ok", "cached") and score is not None and math.isfinite(score)
@@ -321,7 +328,7 @@ class OptunaSearch(Strategy):
                     values.append(float(outcome.cost))
             self.study.tell(trial, values if self.multi else values[0])
             if fp is not None:
-                self._told[fp] = ("complete", values if self.multi else values[0])
+                self._told[fp] = ("complete", values if self.multi else values[0], "ok" if good else "failed")
 
     def pruner(self, candidate: Candidate) -> Callable[[int, float], bool] | None:
         """``(epoch, val_score) -> stop?``: report to the trial, ask its pruner; None without one.
@@ -438,15 +445,16 @@ class OptunaSearch(Strategy):
         counts = {
             "n_trials": len(trials),
             "n_repeats": sum(t.user_attrs.get("status") == "repeat" for t in trials),
-            "n_pruned": sum(t.state.name == "PRUNED" for t in trials),
-            "n_failed": sum(t.state.name == "COMPLETE" and t.user_attrs.get("status") not in GOOD
-                            for t in trials),
+            "n_pruned": sum(t.user_attrs.get("status") == "pruned" for t in trials),
+            "n_failed": sum(t.user_attrs.get("status") in ("rejected", "diverged") or
+                            " without a score" in t.user_attrs.get("status", "") for t in trials),
             "sampler": self.sampler_name,
         }
         if self.warm_started or self.warm_start_unmatched:
             counts["warm_started"] = self.warm_started
             counts["warm_start_unmatched"] = list(self.warm_start_unmatched)
-        good = [t for t in trials if t.state.name == "COMPLETE" and t.user_attrs.get("status") in GOOD]
+        good = [t for t in trials if t.state.name == "COMPLETE" and (
+            t.user_attrs.get("status") in GOOD or t.user_attrs.get("repeat_of") in GOOD)]
         if not self.multi:
             best = max(good, key=lambda t: (t.value, -t.number), default=None)
             return {"best": None if best is None else self._entry(best), **counts}
