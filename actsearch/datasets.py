@@ -88,7 +88,7 @@ def _circles(seed: int, n: int = 1000):
     return X, y, "classification", ["x0", "x1"], "target"
 
 
-def _spirals(seed: int, n: int = 1000, turns: float = 1.75, noise: float = 0.05):
+def _spirals(seed: int, n: int = 1000, turns: float = 2.5, noise: float = 0.05):
     """Two interleaved spirals: a classic problem where depth and activation matter."""
     rng = np.random.default_rng(seed)
     half = n // 2

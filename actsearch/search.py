@@ -60,7 +60,7 @@ class SearchConfig:
     target: str | None = None
     task: str | None = None
     split_seed: int = 0
-    budget: int = 24
+    budget: int = 40
     seed: int = 0
     seeds: int = 2
     final_k: int = 5
@@ -409,7 +409,7 @@ def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
 
 
 def search(space: str | Space = "default", strategy: str = "random", dataset: str | Dataset = "spirals",
-           budget: int = 24, seed: int = 0, out: str | None = None, *, X=None, y=None,
+           budget: int = 40, seed: int = 0, out: str | None = None, *, X=None, y=None,
            task: str | None = None, target: str | None = None, split_seed: int = 0, seeds: int = 2,
            final_k: int = 5, final_seeds: int = 5, baselines: Sequence[str] = BASELINES,
            warm_start: str | None = None, strategy_options: dict | None = None,
