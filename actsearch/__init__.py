@@ -25,6 +25,11 @@ _LAZY = {
     "train": ("actsearch.networks", "train"),
     "load_dataset": ("actsearch.datasets", "load_dataset"),
     "DATASETS": ("actsearch.datasets", "DATASETS"),
+    "search": ("actsearch.search", "search"),
+    "SearchConfig": ("actsearch.search", "SearchConfig"),
+    "SearchResult": ("actsearch.search", "SearchResult"),
+    "load_results": ("actsearch.results", "load_results"),
+    "load_space": ("actsearch.spaces", "load_space"),
 }
 
 __all__ = [
