@@ -204,8 +204,9 @@ class OptunaSearch(Strategy):
         if name == "random":
             return optuna.samplers.RandomSampler(seed=seed)
         if name == "tpe":
+            multivariate = bool(self.options.get("multivariate", True))
             return optuna.samplers.TPESampler(
-                seed=seed, multivariate=True,
+                seed=seed, multivariate=multivariate, group=multivariate and bool(self.options.get("group", False)),
                 n_startup_trials=10 if startup is None else int(startup),
                 # the constant liar only matters when several workers share a storage
                 constant_liar=self.options.get("storage") is not None)
