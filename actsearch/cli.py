@@ -220,7 +220,26 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--population", type=_positive_int, help="evolution: population size (default: 12)")
     se.add_argument("--no-progress", action="store_true", help="no progress bar")
     se.set_defaults(run=cmd_search)
+    for module in COMMAND_MODULES:
+        _add_module_commands(sub, module)
     return parser
+
+
+#: Modules that add their own subcommands: each defines ``add_subparsers(sub)``,
+#: which registers parsers whose ``run`` default handles the command.
+COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.export")
+
+
+def _add_module_commands(sub, module: str) -> None:
+    from importlib import import_module
+
+    try:
+        mod = import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return  # that part of actsearch is not built yet
+    mod.add_subparsers(sub)
 
 
 def main(argv=None) -> int:
