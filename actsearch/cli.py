@@ -236,7 +236,7 @@ def _add_module_commands(sub, module: str) -> None:
     try:
         mod = import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != module:
+        if not (module == exc.name or module.startswith(f"{exc.name}.")):
             raise
         return  # that part of actsearch is not built yet
     mod.add_subparsers(sub)
