@@ -30,6 +30,7 @@ _LAZY = {
     "SearchResult": ("actsearch.search", "SearchResult"),
     "load_results": ("actsearch.results", "load_results"),
     "load_space": ("actsearch.spaces", "load_space"),
+    "ActivationSearch": ("actsearch.estimator", "ActivationSearch"),
 }
 
 __all__ = [

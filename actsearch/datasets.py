@@ -47,6 +47,13 @@ class Dataset:
     classes: list = field(default_factory=list)
     y_mean: float = 0.0
     y_scale: float = 1.0
+    x_mean: np.ndarray | None = None
+    x_scale: np.ndarray | None = None
+
+    def transform(self, X) -> np.ndarray:
+        """Standardise new rows with the training split's statistics."""
+        X = np.asarray(X, dtype=np.float64)
+        return (X - self.x_mean) / self.x_scale
 
     @property
     def n_outputs(self) -> int:
@@ -218,6 +225,9 @@ def make_dataset(
         X = X.astype(np.float64)
     except (TypeError, ValueError):
         raise DatasetError(f"{name}: features must be numeric") from None
+    if X.shape[0] < 10:
+        raise DatasetError(f"{name}: n_samples={X.shape[0]}; need at least 10 rows to split into train, "
+                           "validation and test parts")
     if not np.all(np.isfinite(X)):
         raise DatasetError(f"{name}: features contain NaN or infinite values")
     _check_seed(seed)
@@ -271,6 +281,7 @@ def make_dataset(
         X_test=scaler.transform(X_test), y_test=y_test,
         n_classes=n_classes, feature_names=list(feature_names or [f"x{i}" for i in range(X.shape[1])]),
         target_name=target_name, classes=classes, y_mean=y_mean, y_scale=y_scale,
+        x_mean=scaler.mean_, x_scale=scaler.scale_,
     )
 
 

@@ -51,6 +51,11 @@ class Expression:
             raise ValueError(f"no value for parameter(s) {', '.join(missing)}")
         self.params: dict[str, float] = {n: float(given.get(n, DEFAULT_PARAMS.get(n, 1.0))) for n in names}
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)  # compiled programs hold closures; they are rebuilt on use
+        return state
+
     @classmethod
     def from_string(cls, text: str, params: Mapping[str, float] | None = None,
                     variables: Sequence[str] = ("x",)) -> "Expression":
