@@ -25,11 +25,12 @@ _LAZY = {
     "train": ("actsearch.networks", "train"),
     "load_dataset": ("actsearch.datasets", "load_dataset"),
     "DATASETS": ("actsearch.datasets", "DATASETS"),
-    "search": ("actsearch.search", "search"),
-    "SearchConfig": ("actsearch.search", "SearchConfig"),
-    "SearchResult": ("actsearch.search", "SearchResult"),
+    "search": ("actsearch.driver", "search"),
+    "SearchConfig": ("actsearch.driver", "SearchConfig"),
+    "SearchResult": ("actsearch.driver", "SearchResult"),
     "load_results": ("actsearch.results", "load_results"),
     "load_space": ("actsearch.spaces", "load_space"),
+    "export": ("actsearch.exporters", "export"),
     "ActivationSearch": ("actsearch.estimator", "ActivationSearch"),
 }
 

@@ -142,7 +142,7 @@ def _print_leaderboard(board, out) -> None:
 
 
 def cmd_search(args) -> int:
-    from .search import SearchConfig, run_search
+    from .driver import SearchConfig, run_search
 
     options = {}
     if args.strategy == "optuna":
@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     ev.set_defaults(run=cmd_evaluate)
 
-    from .search import DEFAULT_PROTOCOL, SearchConfig
+    from .driver import DEFAULT_PROTOCOL, SearchConfig
 
     dflt = SearchConfig()
     se = sub.add_parser("search", help="search a space of activations",
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules that add their own subcommands: each defines ``add_subparsers(sub)``,
 #: which registers parsers whose ``run`` default handles the command.
-COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.export")
+COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.analysis.plot_commands", "actsearch.exporters")
 
 
 def _add_module_commands(sub, module: str) -> None:

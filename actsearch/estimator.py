@@ -65,7 +65,7 @@ class ActivationSearch(BaseEstimator):
         """Run the search on ``(X, y)`` and train the final network with the best activation."""
         from .datasets import infer_task, make_dataset
         from .networks import Trainer
-        from .search import search
+        from .driver import search
 
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         task = self.task or infer_task(y)

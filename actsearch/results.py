@@ -39,6 +39,7 @@ import io
 import json
 import math
 import os
+import warnings
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -119,10 +120,44 @@ def _drop_partial_last_line(path: str) -> None:
             fh.truncate(data.rfind(b"\n") + 1)
 
 
+#: Columns added after the first release, and the value a file written before them
+#: gets when read (the table is otherwise the same, so older runs stay readable).
+ADDED_COLUMNS: dict[str, str] = {"val_history": ""}
+STAGES = ("search", "final")
+_JSON_COLUMNS = {"params": dict, "test_scores": list, "val_history": list}
+
+
+class PartialLineWarning(UserWarning):
+    """A half-written last line (a run killed mid-write), skipped when reading."""
+
+
 def load_results(*paths: str):
     """Read one or more ``evaluations.csv`` files into one DataFrame with typed columns.
 
-    A folder stands for the ``evaluations.csv`` inside it.
+    A folder stands for the ``evaluations.csv`` inside it.  Several files are
+    concatenated in the order given; the ``run_id`` column tells the runs
+    apart, so a file given twice, or the same run_id in two files, is an error
+    (every row of that run would count twice).
+
+    Reading is strict, because analysis of a damaged table would be wrong
+    without saying so:
+
+    * A half-written last line, the trace of a run killed mid-write (the file
+      does not end with a newline, the last record has fewer fields than the
+      header, or it ends inside a quoted field), is skipped with a
+      :class:`PartialLineWarning` naming the file and the line.  ``ResultsWriter``
+      cuts the same line when the run resumes.
+    * Anything else malformed raises :class:`ResultsError`, one line naming
+      the file and, where there is one, the line: an empty file, binary data or
+      text that is not UTF-8, invalid CSV quoting, a missing, unknown or
+      repeated column, a row with the wrong number of fields before the last,
+      an unknown stage or status, an empty run_id, eval_id, complexity or seeds,
+      a non-numeric or non-integer number, invalid JSON in ``params``,
+      ``test_scores`` or ``val_history``, or an unreadable timestamp.
+    * A file without the ``val_history`` column (written before it was added;
+      :data:`ADDED_COLUMNS`) is read with that column empty.  Columns may come in
+      any order; the result has the order of :data:`COLUMNS`.  Blank lines hold
+      no row and are skipped.
 
     >>> import tempfile, os
     >>> folder = tempfile.mkdtemp()
@@ -138,50 +173,191 @@ def load_results(*paths: str):
     if not paths:
         raise ResultsError("load_results needs at least one path")
     frames = []
+    owner: dict[str, str] = {}  # run_id -> the file it came from
+    files: dict[str, str] = {}  # real path -> the path as given
     for path in paths:
+        path = os.fspath(path)
         if os.path.isdir(path):
             path = os.path.join(path, "evaluations.csv")
         if not os.path.exists(path):
             raise ResultsError(f"results file {path!r} does not exist")
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except Exception as exc:
-            raise ResultsError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
-        missing = [c for c in COLUMNS if c not in frame.columns]
-        if missing:
-            raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}; is this an actsearch results file?")
-        frames.append(_typed(frame, path))
+        real = os.path.realpath(path)
+        if real in files:
+            raise ResultsError(f"{path}: the same file is given twice (also as {files[real]})")
+        files[real] = path
+        frame = _read_table(path)
+        for run_id in dict.fromkeys(frame["run_id"].tolist()):
+            if run_id in owner:
+                raise ResultsError(f"{path}: run_id {run_id!r} is also in {owner[run_id]}; a run can be read from "
+                                   "one file only (run_id is the output folder's name and the seed: two runs in "
+                                   "folders of the same name cannot be loaded together)")
+            owner[run_id] = path
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _typed(frame, path: str):
+def _short(text: str, limit: int = 40) -> str:
+    text = repr(text)
+    return text if len(text) <= limit else text[:limit - 4] + "...'"
+
+
+def _records(path: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the complete data records and the line where each starts."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise ResultsError(f"{path}: the file is empty (no header); not an actsearch results table")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ResultsError(f"{path}, line {line}: binary data (a NUL byte); not an actsearch results table")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ResultsError(f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                           "not an actsearch results table") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start, cut = 1, None  # cut: the start line of a record that ends inside quotes at the end of the file
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                if start == text.count("\n") + 1:  # the last line, cut inside a quoted field
+                    cut = start
+                    break
+                raise ResultsError(f"{path}, line {start}: a quoted field is never closed (the rest of the file "
+                                   "would be one field)") from None
+            raise ResultsError(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
+        if fields:  # a blank line holds no row
+            records.append((start, fields))
+        start = reader.line_num + 1
+    if not records:
+        raise ResultsError(f"{path}, line {cut or 1}: no complete header line; not an actsearch results table")
+    (_, header), body = records[0], records[1:]
+    partial = None
+    if cut is not None:
+        partial = cut
+    elif body and (not text.endswith("\n") or len(body[-1][1]) < len(header)):
+        partial = body.pop()[0]
+    if partial is not None:
+        warnings.warn(f"{path}, line {partial}: half-written last line (a run killed mid-write?) skipped",
+                      PartialLineWarning, stacklevel=4)
+    for line, fields in body:
+        if len(fields) != len(header):
+            raise ResultsError(f"{path}, line {line}: {len(fields)} fields, but the header has {len(header)}")
+    return header, [f for _, f in body], [line for line, _ in body]
+
+
+def _read_table(path: str):
     import pandas as pd
+
+    header, rows, lines = _records(path)
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise ResultsError(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header")
+    unknown = [c for c in header if c not in SCHEMA]
+    missing = [c for c in COLUMNS if c not in header and c not in ADDED_COLUMNS]
+    if missing:
+        named = ", ".join(missing) if len(missing) <= 5 else f"{len(missing)} of {len(COLUMNS)}: " + \
+            ", ".join(missing[:5]) + ", ..."
+        raise ResultsError(f"{path}: missing column(s) {named}; is this an actsearch results file "
+                           "(or one from an older version)?")
+    if unknown:
+        raise ResultsError(f"{path}: unknown column(s) {', '.join(_short(c) for c in unknown)}; "
+                           "not an actsearch results table of this version")
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    for col, value in ADDED_COLUMNS.items():
+        if col not in frame.columns:
+            frame[col] = value
+    frame = frame[COLUMNS]
+    _check_values(frame, path, lines)
+    return _typed(frame, path, lines)
+
+
+def _check_values(frame, path: str, lines: list[int]) -> None:
+    """The checks that are not about numbers: categories, JSON, timestamps."""
+
+    def fail(i: int, message: str):
+        raise ResultsError(f"{path}, line {lines[i]}: {message}")
+
+    for i, value in enumerate(frame["run_id"]):
+        if not value:
+            fail(i, "column 'run_id' is empty")
+    for col, allowed in (("stage", STAGES), ("status", STATUSES)):
+        for i, value in enumerate(frame[col]):
+            if value not in allowed:
+                fail(i, f"column {col!r} holds {_short(value)}, not one of {', '.join(allowed)}")
+    for col, kind in _JSON_COLUMNS.items():
+        for i, value in enumerate(frame[col]):
+            if not value:
+                continue
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                fail(i, f"column {col!r} holds {_short(value)}, not JSON")
+            items = parsed.values() if isinstance(parsed, dict) else parsed if isinstance(parsed, list) else None
+            if not isinstance(parsed, kind) or not all(
+                    (v is None and kind is list) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                    for v in items):
+                expected = "an object of parameter values" if kind is dict else "a list of numbers"
+                fail(i, f"column {col!r} holds {_short(value)}, not {expected}")
+    for i, value in enumerate(frame["timestamp"]):
+        if value:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                fail(i, f"column 'timestamp' holds {_short(value)}, not an ISO 8601 time")
+
+
+def _typed(frame, path: str, lines: list[int] | None = None):
+    import numpy as np
+    import pandas as pd
+
+    def line(mask) -> int:
+        i = int(np.asarray(mask).nonzero()[0][0])
+        return lines[i] if lines is not None else i + 2  # header is line 1
 
     out = frame.copy()
     for col, dtype in SCHEMA.items():
-        raw = frame[col]
+        raw = frame[col].astype(object)
         if dtype == "string":
             out[col] = raw.replace("", None).astype("string")  # an empty cell is missing (NA)
             continue
         numbers = pd.to_numeric(raw.replace("", None), errors="coerce")
-        bad = numbers.isna() & (raw != "") & (raw.str.lower() != "nan")
+        lowered = raw.map(lambda v: str(v).strip().lower())
+        bad = numbers.isna() & (raw != "") & (lowered != "nan")
         if bad.any():
-            line = int(bad.to_numpy().nonzero()[0][0]) + 2  # header is line 1
-            raise ResultsError(f"{path}, line {line}: column {col!r} holds {raw[bad].iloc[0]!r}, not a number")
+            raise ResultsError(f"{path}, line {line(bad)}: column {col!r} holds {_short(raw[bad].iloc[0])}, "
+                               "not a number")
         if dtype == "float64":
             out[col] = numbers.astype("float64")
-        else:
-            if dtype == "int64" and numbers.isna().any():
-                line = int(numbers.isna().to_numpy().nonzero()[0][0]) + 2
-                raise ResultsError(f"{path}, line {line}: column {col!r} is empty")
-            out[col] = numbers.astype(dtype)
+            continue
+        numbers = numbers.astype("float64")
+        if dtype == "int64" and numbers.isna().any():
+            raise ResultsError(f"{path}, line {line(numbers.isna())}: column {col!r} is empty or NaN")
+        filled = numbers.fillna(0.0).to_numpy()
+        fractional = ~np.isfinite(filled) | (filled != np.round(filled))
+        if fractional.any():
+            raise ResultsError(f"{path}, line {line(fractional)}: column {col!r} holds "
+                               f"{_short(raw[fractional].iloc[0])}, not a whole number")
+        out[col] = numbers.astype(dtype)
     return out
 
 
 def row_params(row) -> dict[str, float]:
     """The parameter values of a table row."""
-    text = row["params"] if row["params"] is not None else ""
-    return {k: float(v) for k, v in json.loads(text).items()} if text and str(text) != "<NA>" else {}
+    text = row["params"]
+    if text is None or not isinstance(text, str) or not text:
+        return {}  # missing (None, NaN or pandas NA): no parameters
+    return {k: float(v) for k, v in json.loads(text).items()}
 
 
 def dumps_scores(values: Iterable[float]) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from actsearch.datasets import load_dataset
 from actsearch.networks import Trainer
 from actsearch.screening import screen
-from actsearch.search import DEFAULT_PROTOCOL, SearchConfig
+from actsearch.driver import DEFAULT_PROTOCOL, SearchConfig
 from actsearch.spaces import load_space
 
 KNOWN = ("relu(x)", "gelu(x)", "elu(x)", "swish(x)", "leaky_relu(x)")

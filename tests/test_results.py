@@ -2,10 +2,12 @@
 
 import csv
 import math
+import warnings
+from pathlib import Path
 
 import pytest
 
-from actsearch.results import COLUMNS, SCHEMA, ResultsError, ResultsWriter, load_results
+from actsearch.results import COLUMNS, SCHEMA, PartialLineWarning, ResultsError, ResultsWriter, load_results
 
 
 def _row(i, **kw):
@@ -74,3 +76,161 @@ def test_bad_rows_and_files(tmp_path):
         load_results(path)
     with pytest.raises(ResultsError, match="does not exist"):
         load_results(str(tmp_path / "none.csv"))
+
+
+# --- reading damaged, old and several files ------------------------------------------
+
+def _write(path, rows):
+    with ResultsWriter(str(path)) as w:
+        for row in rows:
+            w.append(row)
+    return str(path)
+
+
+def _rewrite(path, fn):
+    """Rewrite the CSV at ``path`` through ``fn(header, rows) -> (header, rows)``."""
+    with open(path, newline="") as fh:
+        records = list(csv.reader(fh))
+    header, rows = fn(records[0], records[1:])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+
+
+def test_a_run_killed_mid_write_loses_its_last_line_with_a_warning(tmp_path):
+    path = _write(tmp_path / "evaluations.csv", [_row(0), _row(1, reason="a, b"), _row(2)])
+    whole = Path(path).read_text()
+    last = whole.splitlines()[-1]
+    for tail in (last[:25], last[:-3], last[:25] + "\n", 'r,3,search,random,,,"sin(x) * '):
+        Path(path).write_text(whole + tail)
+        with pytest.warns(PartialLineWarning, match=r"evaluations\.csv, line 5: half-written last line"):
+            df = load_results(path)
+        assert df["eval_id"].tolist() == [0, 1, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an intact file: no warning
+        Path(path).write_text(whole)
+        assert len(load_results(path)) == 3
+
+
+def test_the_only_data_line_half_written(tmp_path):
+    path = _write(tmp_path / "evaluations.csv", [_row(0)])
+    text = Path(path).read_text()
+    Path(path).write_text(text[: text.index("\n") + 20])
+    with pytest.warns(PartialLineWarning, match="line 2"):
+        df = load_results(path)
+    assert len(df) == 0 and list(df.columns) == COLUMNS and str(df["val_score"].dtype) == "float64"
+
+
+def test_an_older_schema_names_the_file_and_the_missing_column(tmp_path):
+    path = _write(tmp_path / "old.csv", [_row(0), _row(1)])
+    _rewrite(path, lambda h, rows: ([c for c in h if c != "fingerprint"],
+                                    [[v for c, v in zip(h, r) if c != "fingerprint"] for r in rows]))
+    with pytest.raises(ResultsError, match=r"old\.csv: missing column\(s\) fingerprint"):
+        load_results(path)
+
+
+def test_a_file_without_val_history_is_read_with_it_empty(tmp_path):
+    path = _write(tmp_path / "older.csv", [_row(0, val_history="[0.5, 0.6]"), _row(1)])
+    _rewrite(path, lambda h, rows: ([c for c in h if c != "val_history"],
+                                    [[v for c, v in zip(h, r) if c != "val_history"] for r in rows]))
+    df = load_results(path)
+    assert list(df.columns) == COLUMNS and df["val_history"].isna().all() and len(df) == 2
+
+
+def test_columns_in_another_order_are_read_by_name(tmp_path):
+    path = _write(tmp_path / "e.csv", [_row(0), _row(1)])
+    _rewrite(path, lambda h, rows: (h[::-1], [r[::-1] for r in rows]))
+    df = load_results(path)
+    assert list(df.columns) == COLUMNS and df["val_score"].tolist() == [0.5, 0.51]
+
+
+def test_unknown_or_repeated_columns(tmp_path):
+    path = _write(tmp_path / "e.csv", [_row(0)])
+    _rewrite(path, lambda h, rows: (h + ["colour"], [r + ["red"] for r in rows]))
+    with pytest.raises(ResultsError, match=r"e\.csv: unknown column\(s\) 'colour'"):
+        load_results(path)
+    _rewrite(path, lambda h, rows: (h[:-1] + ["status"], rows))
+    with pytest.raises(ResultsError, match="status appear more than once"):
+        load_results(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", r"g\.csv: the file is empty"),
+    (b"\n\n", r"g\.csv: the file is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", r"g\.csv, line 3: binary data"),
+    (bytes(range(128, 256)) * 4, r"g\.csv, line 1: not UTF-8"),
+    (b"hello, world\nthis is, not a results table\n", r"g\.csv: missing column\(s\) 24 of 25"),
+])
+def test_garbage_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "g.csv"
+    path.write_bytes(content)
+    with pytest.raises(ResultsError, match=message) as info:
+        load_results(str(path))
+    assert "\n" not in str(info.value)
+
+
+def _damage(tmp_path, old, new, count=1):
+    path = _write(tmp_path / "d.csv", [_row(0), _row(1, val_score=0.75, test_scores="[0.7, 0.8]"), _row(2)])
+    text = Path(path).read_text()
+    lines = text.split("\n")
+    assert old in lines[2]
+    lines[2] = lines[2].replace(old, new, count)
+    Path(path).write_text("\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("0.75", "high", r"d\.csv, line 3: column 'val_score' holds 'high', not a number"),
+    (",ok,", ",great,", r"d\.csv, line 3: column 'status' holds 'great', not one of ok, diverged"),
+    (",search,", ",draft,", r"d\.csv, line 3: column 'stage' holds 'draft'"),
+    (",2,", ",2.5,", r"d\.csv, line 3: column 'complexity' holds '2.5', not a whole number"),
+    (",2,", ",,", r"d\.csv, line 3: column 'complexity' is empty"),
+    ('"[0.7, 0.8]"', '"[0.7, oops]"', r"d\.csv, line 3: column 'test_scores' holds .*not JSON"),
+    ('"[0.7, 0.8]"', '"{""a"": 1}"', r"d\.csv, line 3: column 'test_scores' holds .*not a list of numbers"),
+    ("{}", "[1]", r"d\.csv, line 3: column 'params' holds '\[1\]', not an object"),
+    ("r,1,", ",1,", r"d\.csv, line 3: column 'run_id' is empty"),
+    (",search,", ",search,extra,", r"d\.csv, line 3: 26 fields, but the header has 25"),
+    (",search,random,", ",", r"d\.csv, line 3: 23 fields, but the header has 25"),
+])
+def test_a_bad_value_names_the_file_and_the_line(tmp_path, old, new, message):
+    path = _damage(tmp_path, old, new)
+    with pytest.raises(ResultsError, match=message):
+        load_results(path)
+
+
+def test_a_bad_timestamp_names_the_line(tmp_path):
+    path = _write(tmp_path / "t.csv", [_row(0), _row(1, timestamp="yesterday")])
+    with pytest.raises(ResultsError, match=r"t\.csv, line 3: column 'timestamp' holds 'yesterday'"):
+        load_results(path)
+
+
+def test_several_files_with_different_runs(tmp_path):
+    a = _write(tmp_path / "a" / "evaluations.csv", [_row(0, run_id="a-s0"), _row(1, run_id="a-s0")])
+    b = _write(tmp_path / "b" / "evaluations.csv", [_row(i, run_id="b-s1", status="rejected", val_score=math.nan,
+                                                        reason="linear") for i in range(3)])
+    df = load_results(str(tmp_path / "a"), b)
+    assert df["run_id"].tolist() == ["a-s0"] * 2 + ["b-s1"] * 3
+    assert df["eval_id"].tolist() == [0, 1, 0, 1, 2]
+    assert list(df.columns) == COLUMNS and str(df["eval_id"].dtype) == "int64"
+    with pytest.raises(ResultsError, match="the same file is given twice"):
+        load_results(a, str(tmp_path / "a"))
+    c = _write(tmp_path / "c" / "evaluations.csv", [_row(0, run_id="a-s0")])
+    with pytest.raises(ResultsError, match=r"run_id 'a-s0' is also in .*a/evaluations\.csv"):
+        load_results(a, c)
+    with pytest.raises(ResultsError, match="needs at least one path"):
+        load_results()
+
+
+def test_blank_lines_hold_no_row(tmp_path):
+    path = _write(tmp_path / "e.csv", [_row(0), _row(1)])
+    text = Path(path).read_text()
+    Path(path).write_text(text.replace("\n", "\n\n", 2))
+    assert load_results(path)["eval_id"].tolist() == [0, 1]
+
+
+def test_an_unclosed_quote_before_the_last_line_is_an_error_not_a_cut(tmp_path):
+    path = _write(tmp_path / "q.csv", [_row(0), _row(1), _row(2)])
+    lines = Path(path).read_text().split("\n")
+    lines[2] = lines[2].replace(",search,", ',"search,', 1)  # would swallow the rest of the file
+    Path(path).write_text("\n".join(lines))
+    with pytest.raises(ResultsError, match=r"q\.csv, line 3: a quoted field is never closed"):
+        load_results(path)

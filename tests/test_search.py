@@ -16,7 +16,7 @@ import pytest
 from actsearch import parse
 from actsearch.cli import main
 from actsearch.results import COLUMNS, STATUSES, load_results
-from actsearch.search import search
+from actsearch.driver import search
 from actsearch.strategies import STRATEGIES
 
 FAST = dict(dataset="moons", hidden=(8,), epochs=3, seeds=1, final_k=2, final_seeds=2,
@@ -141,7 +141,7 @@ def test_resume_after_a_completed_run_recomputes_nothing(tmp_path):
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):
-    from actsearch.search import SearchError
+    from actsearch.driver import SearchError
 
     search(space="small", strategy="random", budget=3, seed=0, out=str(tmp_path), **FAST)
     with pytest.raises(SearchError, match="seed"):
@@ -234,3 +234,20 @@ def test_resume_with_a_pruner_replays_the_same_trials(tmp_path):
                     strategy_options=options, **kw)
     fresh = search(space="small", strategy="optuna", budget=12, seed=0, strategy_options=options, **kw)
     pd.testing.assert_frame_equal(longer.table.drop(columns=TIMING), fresh.table.drop(columns=TIMING))
+
+
+def test_a_smaller_budget_on_resume_keeps_every_row_and_unique_ids(tmp_path):
+    search(space="small", strategy="random", budget=6, seed=0, out=str(tmp_path), **FAST)
+    again = search(space="small", strategy="random", budget=3, seed=0, out=str(tmp_path), **FAST)
+    table = load_results(str(tmp_path))
+    assert table["eval_id"].is_unique and (table["stage"] == "search").sum() == 6
+    assert len(again.table) == len(table)
+
+
+def test_the_package_search_function_survives_importing_the_driver():
+    import importlib
+
+    import actsearch
+
+    importlib.import_module("actsearch.driver")
+    assert callable(actsearch.search) and actsearch.search.__module__ == "actsearch.driver"

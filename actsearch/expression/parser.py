@@ -144,7 +144,10 @@ class _Parser:
     def atom(self) -> Node:
         kind, value, pos = self.take()
         if kind == "number":
-            return Const(float(value))
+            number = float(value)
+            if not math.isfinite(number):
+                raise self.error(f"number {value} is too large", pos)
+            return Const(number)
         if value == "(":
             self.enter()
             node = self.sum()

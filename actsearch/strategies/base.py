@@ -1,6 +1,6 @@
 """The one interface every search strategy implements: ask and tell.
 
-The search driver (:mod:`actsearch.search`) asks a strategy for a candidate,
+The search driver (:mod:`actsearch.driver`) asks a strategy for a candidate,
 screens it, trains it (or reuses a cached score), records a row, and tells the
 strategy the outcome.  A strategy never trains anything itself, so every
 strategy gets screening, caching, the results table and resuming for free.

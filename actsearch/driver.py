@@ -117,8 +117,11 @@ class _Run:
 
     # --- rows ---------------------------------------------------------------
     def record(self, row: dict) -> dict:
+        from datetime import datetime, timezone
+
         row = {"run_id": self.run_id, "eval_id": len(self.rows), "dataset": self.data.name,
-               "version": __version__, **row}
+               "version": __version__, "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               **row}
         if self.writer is not None:
             self.writer.append(row)
         self.rows.append(row)
@@ -340,7 +343,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     try:
         if previous is not None and len(previous):
             search_prev = previous[previous["stage"] == "search"].sort_values("eval_id")
-            _replay(run, strategy, search_prev.head(config.budget))
+            _replay(run, strategy, search_prev)  # all of them: a smaller budget discards nothing
             for _, row in previous[previous["stage"] == "final"].iterrows():
                 run.rows.append(row.to_dict())
         _search_loop(run, strategy)

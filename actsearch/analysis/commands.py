@@ -1,0 +1,277 @@
+"""``actsearch analyze``: summarise one or more results tables.
+
+``add_subparsers(sub)`` is called by :mod:`actsearch.cli` (see
+``COMMAND_MODULES``) and registers each subcommand of this module; the
+tables come from :mod:`actsearch.analysis.tables`, loaded when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a score such as 0.9, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite score, got {text!r}")
+    return value
+
+
+def add_subparsers(sub) -> None:
+    """Register this module's subcommands on ``sub`` (an argparse subparsers object)."""
+    an = sub.add_parser(
+        "analyze", help="summarise results tables: leaderboard, Pareto front, progress, failures",
+        description="Summarise one or more results tables (OUT/evaluations.csv of actsearch search): the "
+                    "leaderboard with the baselines and a paired t-test against relu, the Pareto front of "
+                    "complexity against validation score, progress per run, failures by status and reason, and, "
+                    "for several runs, a comparison of the evaluations each needed to reach a score.")
+    an.add_argument("paths", nargs="+", metavar="CSV", help="an evaluations.csv file, or a run folder holding one")
+    an.add_argument("--top", type=_count, default=10,
+                    help="candidates in the leaderboard, baselines not counted; 0 for the baselines only (default: 10)")
+    an.add_argument("--target", type=_score,
+                    help="validation score for the comparison of runs (default: the lowest of the runs' best)")
+    an.add_argument("--format", choices=FORMATS, default="table",
+                    help="table: aligned text (default); markdown: markdown tables; json: one object with the "
+                         "sections runs, leaderboard, pareto_front, progress, failures and compare; csv: the "
+                         "leaderboard only, every column, as CSV")
+    an.set_defaults(run=cmd_analyze)
+
+
+def cmd_analyze(args) -> int:
+    from ..results import PartialLineWarning, load_results
+    from .tables import analyze
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PartialLineWarning)
+        table = load_results(*args.paths)
+    for warning in caught:
+        if issubclass(warning.category, PartialLineWarning):
+            print(f"actsearch: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    sections = analyze(table, top=args.top, target=args.target)
+    runs = [str(r) for r in dict.fromkeys(table["run_id"].tolist())]
+    if args.format == "csv":
+        text = sections["leaderboard"].to_csv(index=False, lineterminator="\n")
+    elif args.format == "json":
+        text = json.dumps(to_json(sections, runs, len(table)), indent=2, allow_nan=False) + "\n"
+    else:
+        text = render(sections, runs, len(table), markdown=args.format == "markdown")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `actsearch analyze ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+def _plain(value):
+    """A JSON value: NaN, infinities and missing values become null, NumPy scalars Python ones."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (bool, int, str)):
+        return value
+    try:
+        import pandas as pd
+
+        if value is pd.NA or pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _records(frame) -> list[dict]:
+    return [_plain(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False, name=None)]
+
+
+def to_json(sections: dict, runs: list[str], n_rows: int) -> dict:
+    """The ``--format json`` object: ``runs``, ``rows`` and one list of records per section.
+
+    ``progress`` has one object per run (the columns of ``progress_summary``)
+    with ``best_so_far``, the best validation score after each evaluation
+    (null before the first score).
+    """
+    curve = sections["progress"]
+    progress = []
+    for record in _records(sections["progress_summary"]):
+        best = curve[curve["run_id"] == record["run_id"]]["best_so_far"].tolist()
+        progress.append({**record, "best_so_far": _plain(best)})
+    return {"runs": runs, "rows": n_rows, "leaderboard": _records(sections["leaderboard"]),
+            "pareto_front": _records(sections["pareto_front"]), "progress": progress,
+            "failures": _records(sections["failures"]), "compare": _records(sections["compare"])}
+
+
+# --- text and markdown --------------------------------------------------------------
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _num(value, digits: int = 4) -> str:
+    if _missing(value):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def _pm(mean, std) -> str:
+    if _missing(mean):
+        return ""
+    return _num(mean) if _missing(std) else f"{_num(mean)} ± {_num(std)}"
+
+
+def _rate(value) -> str:
+    return "" if _missing(value) or math.isinf(value) else f"{value:,.0f}"
+
+
+def _cut(text, width: int) -> str:
+    text = "" if _missing(text) else str(text)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _grid(frame, spec) -> tuple[list[str], list[bool], list[list[str]]]:
+    """Headers, right-alignment flags and cells of ``frame`` under ``spec`` [(header, cell(row), right)]."""
+    rows = [[cell(row) for _, cell, _ in spec] for row in frame.to_dict("records")]
+    return [h for h, _, _ in spec], [r for _, _, r in spec], rows
+
+
+def _text_table(headers, right, rows) -> list[str]:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)).rstrip()
+
+    return [line(headers)] + [line(r) for r in rows]
+
+
+def _markdown_table(headers, right, rows, code: set[int]) -> list[str]:
+    def cell(text, i):
+        text = text.replace("|", "\\|")
+        return f"`{text}`" if i in code and text else text
+
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join(" ---: " if r else " --- " for r in right) + "|"]
+    out += ["| " + " | ".join(cell(c, i) for i, c in enumerate(r)) + " |" for r in rows]
+    return out
+
+
+def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = False) -> str:
+    """The ``table`` and ``markdown`` outputs of ``actsearch analyze``."""
+    several = len(runs) > 1
+    run_col = [("run", lambda r: str(r["run_id"]), False)] if several else []
+    blocks = []
+
+    def block(title: str, note: str, frame, spec, code=(), empty="(none)"):
+        headers, right, rows = _grid(frame, spec)
+        lines = [f"## {title}" if markdown else title]
+        if note:
+            lines.append(f"\n{note}\n" if markdown else note)
+        elif markdown:
+            lines.append("")
+        if not rows:
+            lines.append(empty)
+        elif markdown:
+            lines += _markdown_table(headers, right, rows, {headers.index(c) for c in code})
+        else:
+            lines += _text_table(headers, right, rows)
+        blocks.append("\n".join(lines))
+
+    head = f"{n_rows} row{'' if n_rows == 1 else 's'} from {len(runs)} run{'' if len(runs) == 1 else 's'}" \
+        f"{': ' + ', '.join(runs) if runs else ''}"
+    blocks.append(f"# actsearch analyze\n\n{head}" if markdown else head)
+
+    block("leaderboard",
+          "candidates by validation score (final-stage figures where a candidate has them) and the baselines; "
+          "vs relu, p: paired t-test of per-seed test scores against relu in the final stage",
+          sections["leaderboard"],
+          [("#", lambda r: str(r["rank"]), True), *run_col, ("expression", lambda r: _cut(r["expression"], 40), False),
+           ("source", lambda r: str(r["source"]), False), ("stage", lambda r: str(r["stage"]), False),
+           ("val", lambda r: _pm(r["val_score"], r["val_score_std"]), True),
+           ("test", lambda r: _pm(r["test_score"], r["test_score_std"]), True),
+           ("vs relu", lambda r: "" if _missing(r["diff_vs_relu"]) else f"{r['diff_vs_relu']:+.4f}", True),
+           ("p", lambda r: _num(r["p_vs_relu"], 3), True), ("complexity", lambda r: str(r["complexity"]), True),
+           ("evals", lambda r: str(r["evaluations"]), True), ("seeds", lambda r: str(r["seeds"]), True)],
+          code=("expression",), empty="(no scored rows)")
+
+    block("Pareto front",
+          "complexity against best validation score (search stage): each row beats every simpler one",
+          sections["pareto_front"],
+          [("complexity", lambda r: str(r["complexity"]), True),
+           ("expression", lambda r: _cut(r["expression"], 40), False),
+           ("val", lambda r: _num(r["val_score"]), True), ("test", lambda r: _num(r["test_score"]), True),
+           *run_col, ("eval", lambda r: str(r["eval_id"]), True)],
+          code=("expression",), empty="(no scored search rows)")
+
+    block("progress",
+          "per run (search stage): evals/h wall from the rows' timestamps (to the second; empty under a second), "
+          "evals/h train from train_seconds",
+          sections["progress_summary"],
+          [("run", lambda r: str(r["run_id"]), False), ("strategy", lambda r: str(r["strategy"] or ""), False),
+           ("evals", lambda r: str(r["evaluations"]), True), ("best val", lambda r: _num(r["best_val_score"]), True),
+           ("at eval", lambda r: "" if r["best_at"] is None else str(r["best_at"]), True),
+           ("best expression", lambda r: _cut(r["best_expression"], 40), False),
+           ("evals/h wall", lambda r: _rate(r["evals_per_hour_wall"]), True),
+           ("evals/h train", lambda r: _rate(r["evals_per_hour_train"]), True)],
+          code=("best expression",), empty="(no search rows)")
+
+    curve = sections["progress"]
+    steps = curve[curve["val_score"].notna() & (curve["val_score"] == curve["best_so_far"])]
+    steps = steps[steps["best_so_far"] > steps.groupby("run_id")["best_so_far"].shift(1).fillna(-math.inf)]
+    block("best so far",
+          "the evaluations where a run's best validation score improved",
+          steps,
+          [("run", lambda r: str(r["run_id"]), False), ("evaluation", lambda r: str(r["evaluation"]), True),
+           ("best val", lambda r: _num(r["best_so_far"]), True),
+           ("expression", lambda r: _cut(r["expression"], 40), False)],
+          code=("expression",), empty="(no scored search rows)")
+
+    block("rows by status and reason", "", sections["failures"],
+          [("status", lambda r: str(r["status"]), False), ("reason", lambda r: _cut(r["reason"], 40), False),
+           ("count", lambda r: str(r["count"]), True), ("share", lambda r: f"{100 * r['share']:.1f}%", True),
+           ("example", lambda r: _cut(r["example"], 60), False)],
+          empty="(no rows)")
+
+    if several:
+        target = sections["compare"]["target"]
+        target = target.iloc[0] if len(target) else math.nan
+        block("comparison of runs",
+              f"evaluations each run needed to reach a validation score of {_num(target)} (search stage)",
+              sections["compare"],
+              [("run", lambda r: str(r["run_id"]), False), ("strategy", lambda r: str(r["strategy"] or ""), False),
+               ("dataset", lambda r: str(r["dataset"] or ""), False), ("evals", lambda r: str(r["evaluations"]), True),
+               ("best val", lambda r: _num(r["best_val_score"]), True),
+               ("best expression", lambda r: _cut(r["best_expression"], 40), False),
+               ("evals to target", lambda r: "never" if r["evals_to_target"] is None else str(r["evals_to_target"]),
+                True)],
+              code=("best expression",))
+    return "\n\n".join(blocks) + "\n"

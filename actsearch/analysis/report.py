@@ -1,0 +1,467 @@
+"""A one-file HTML report of one or more search runs.
+
+:func:`write_report` writes a single self-contained HTML file: the figures are
+embedded as ``data:image/png;base64`` URIs, the style sheet is inline, and
+nothing is fetched from the network (no script at all).  Every piece of text
+that comes from a results table or a configuration file goes through
+:func:`html.escape`, so an expression such as ``<script>`` shows as text.
+
+Sections: summary per run, leaderboard (the final stage, ranked by validation
+score), the statistical comparison with relu (paired t-test of per-seed test
+scores in the final stage), figures, failures by status and reason, and the
+run's configuration (``config.yaml`` beside the CSV).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import ActsearchError
+
+__all__ = ["ReportError", "comparison", "failures", "render_report", "write_report"]
+
+#: The reference of the statistical comparison (a baseline of the final stage).
+REFERENCE = "relu(x)"
+#: Significance level of the verdicts.
+ALPHA = 0.05
+
+
+class ReportError(ActsearchError):
+    """A report that cannot be built or written."""
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+class _Source:
+    """One input: a table, where it came from, and its config.yaml text (or None)."""
+
+    def __init__(self, table, label: str, config: str | None, config_path: str | None):
+        self.table, self.label, self.config, self.config_path = table, label, config, config_path
+
+
+def _sources(tables_or_paths) -> list[_Source]:
+    from ..results import load_results
+
+    if isinstance(tables_or_paths, (str, os.PathLike)) or hasattr(tables_or_paths, "columns"):
+        tables_or_paths = [tables_or_paths]
+    items = list(tables_or_paths)
+    if not items:
+        raise ReportError("write_report needs at least one results table or path")
+    out = []
+    for i, item in enumerate(items, 1):
+        if hasattr(item, "columns"):
+            out.append(_Source(item, f"table {i}", None, None))
+            continue
+        path = os.fspath(item)
+        table = load_results(path)
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        config_path = os.path.join(folder, "config.yaml")
+        config = None
+        if os.path.isfile(config_path):
+            try:
+                with open(config_path, encoding="utf-8", errors="replace") as fh:
+                    config = fh.read()
+            except OSError as exc:
+                config = f"(cannot read {config_path}: {exc.strerror or exc})"
+        out.append(_Source(table, path, config, config_path if config is not None else None))
+    return out
+
+
+def _combined(sources: list[_Source]):
+    import pandas as pd
+
+    tables = [s.table for s in sources]
+    return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _e(value) -> str:
+    """Escaped text of a cell; a missing value is ''."""
+    return "" if _missing(value) else html.escape(str(value), quote=True)
+
+
+def _num(value, digits: int = 4, signed: bool = False) -> str:
+    if _missing(value):
+        return "\u2013"
+    value = float(value)
+    if not math.isfinite(value):
+        return html.escape(str(value))
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _pm(mean, std, digits: int = 4) -> str:
+    if _missing(mean):
+        return "\u2013"
+    return _num(mean, digits) + ("" if _missing(std) else f" \u00b1 {_num(std, digits)}")
+
+
+def _p(value) -> str:
+    if _missing(value):
+        return "\u2013"
+    value = float(value)
+    return "&lt; 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _table(headers: list[str], rows: Iterable[list[str]], classes: list[str] | None = None) -> str:
+    """An HTML table; headers are plain text (escaped here), cells are HTML already escaped."""
+    classes = [f' class="{c}"' if c else "" for c in (classes or [""] * len(headers))]
+    head = "".join(f"<th{c}>{html.escape(h)}</th>" for h, c in zip(headers, classes))
+    body = "".join("<tr>" + "".join(f"<td{c}>{cell}</td>" for cell, c in zip(row, classes)) + "</tr>\n"
+                   for row in rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+
+
+def _runs(table) -> list[tuple[str, Any]]:
+    """(run_id, rows) in order of first appearance."""
+    key = table["run_id"].astype("string").fillna("(no run id)")
+    return [(str(run), table[key == run]) for run in dict.fromkeys(key.tolist())]
+
+
+# --- analyses -----------------------------------------------------------------------------
+
+def _leaderboard(rows, top: int):
+    """One run's leaderboard (:func:`actsearch.analysis.tables.leaderboard`, as ``actsearch analyze``)."""
+    from .tables import leaderboard
+
+    return leaderboard(rows, top=top, reference=REFERENCE)
+
+
+def _scores(cell) -> list:
+    if _missing(cell) or not str(cell).strip():
+        return []
+    try:
+        values = json.loads(str(cell))
+    except ValueError:
+        return []
+    return values if isinstance(values, list) else []
+
+
+def comparison(table, reference: str = REFERENCE):
+    """The final stage against ``reference``, run by run: a paired t-test of per-seed test scores.
+
+    One row per final-stage row: ``run_id, expression, strategy, n`` (seeds
+    paired), ``diff`` (mean test-score difference), ``ci_low, ci_high`` (its
+    95% confidence interval), ``p`` (two-sided) and ``verdict``.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    from ..expression import parse
+
+    ref_text = str(parse(reference))
+    out = []
+    for run, rows in _runs(table):
+        final = rows[rows["stage"] == "final"]
+        if final.empty:
+            continue
+        ref = final[final["expression"] == ref_text]
+        ref_scores = _scores(ref["test_scores"].iloc[0]) if len(ref) else None
+        final = final.sort_values("val_score", ascending=False, na_position="last", kind="mergesort")
+        for _, row in final.iterrows():
+            record = {"run_id": run, "expression": row["expression"], "strategy": row["strategy"], "n": 0,
+                      "diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p": math.nan}
+            if row["expression"] == ref_text:
+                record["verdict"] = "reference"
+                out.append(record)
+                continue
+            if ref_scores is None:
+                record["verdict"] = f"no {ref_text} row in the final stage"
+                out.append(record)
+                continue
+            pairs = [(a, b) for a, b in zip(_scores(row["test_scores"]), ref_scores)
+                     if a is not None and b is not None]
+            record["n"] = len(pairs)
+            if len(pairs) < 2:
+                record["verdict"] = "too few paired seeds"
+                out.append(record)
+                continue
+            a, b = np.array(pairs, dtype=float).T
+            d = a - b
+            record["diff"] = float(d.mean())
+            if np.allclose(d, d[0]):
+                record["ci_low"] = record["ci_high"] = float(d[0])
+                record["p"] = 1.0 if np.allclose(a, b) else 0.0
+            else:
+                half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+                record["ci_low"], record["ci_high"] = record["diff"] - half, record["diff"] + half
+                record["p"] = float(stats.ttest_rel(a, b).pvalue)
+            if record["p"] < ALPHA:
+                record["verdict"] = f"better than {ref_text}" if record["diff"] > 0 else f"worse than {ref_text}"
+            else:
+                record["verdict"] = "no evidence of a difference"
+            out.append(record)
+    columns = ["run_id", "expression", "strategy", "n", "diff", "ci_low", "ci_high", "p", "verdict"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def failures(table):
+    """Rows that did not train to a score, by run, status and reason, with a count and an example.
+
+    Reasons are grouped as in ``actsearch analyze``
+    (:func:`actsearch.analysis.tables.reason_group`); ``example`` is the first
+    expression of the group and ``example_reason`` its reason in full.
+    """
+    import pandas as pd
+
+    from .tables import reason_group
+
+    bad = table[~table["status"].isin(["ok", "cached"])]
+    out = []
+    for run, rows in _runs(bad):
+        kinds = rows.assign(_kind=rows["reason"].astype(object).map(lambda r: reason_group(r) or "(no reason)"))
+        for (status, kind), group in kinds.groupby(["status", "_kind"], sort=True):
+            first = group.iloc[0]
+            out.append({"run_id": run, "status": status, "reason": kind, "count": len(group),
+                        "example": first["expression"], "example_reason": first["reason"]})
+    out.sort(key=lambda r: (r["run_id"], -r["count"], r["status"], r["reason"]))
+    return pd.DataFrame(out, columns=["run_id", "status", "reason", "count", "example", "example_reason"])
+
+
+# --- sections -----------------------------------------------------------------------------
+
+def _section_summary(table) -> str:
+    from ..results import STATUSES
+
+    rows = []
+    for run, group in _runs(table):
+        search = group[group["stage"] == "search"]
+        ok = search[(search["status"] == "ok") & search["val_score"].notna()]
+        best = ok.sort_values(["val_score", "eval_id"], ascending=[False, True], kind="mergesort").head(1)
+        counts = search["status"].value_counts()
+        status_text = ", ".join(f"{s} {int(counts[s])}" for s in STATUSES if s in counts) or "\u2013"
+        strategies = ", ".join(_e(s) for s in dict.fromkeys(search["strategy"].dropna().tolist())) or "\u2013"
+        datasets = ", ".join(_e(s) for s in dict.fromkeys(group["dataset"].dropna().tolist())) or "\u2013"
+        rows.append([
+            f"<code>{_e(run)}</code>", strategies, datasets, str(len(search)), status_text,
+            f"<code>{_e(best['expression'].iloc[0])}</code>" if len(best) else "\u2013",
+            _num(best["val_score"].iloc[0]) if len(best) else "\u2013",
+            str(int((group["stage"] == "final").sum())),
+        ])
+    return ("<h2 id=\"summary\">Summary</h2>\n"
+            + _table(["run", "strategy", "dataset", "search rows", "statuses", "best in search",
+                      "val score", "final rows"], rows, ["", "", "", "num", "", "", "num", "num"]))
+
+
+def _section_leaderboard(table, top: int) -> str:
+    parts = ["<h2 id=\"leaderboard\">Leaderboard</h2>\n"]
+    runs = _runs(table)
+    any_search_figures = False
+    for run, rows in runs:
+        board = _leaderboard(rows, top)
+        if len(runs) > 1:
+            parts.append(f"<h3>run <code>{_e(run)}</code></h3>\n")
+        if board.empty:
+            parts.append("<p class=\"note\">No scored evaluation in this run.</p>\n")
+            continue
+        if not (rows["stage"] == "final").any():
+            parts.append("<p class=\"note\">No final stage in this run: search-stage figures (fewer seeds), "
+                         "no comparison with relu.</p>\n")
+        body = []
+        for _, r in board.iterrows():
+            baseline = r["source"] == "baseline"
+            any_search_figures |= r["stage"] == "search"
+            code = '<code class="baseline">' if baseline else "<code>"
+            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(r["source"]), _e(r["stage"]), _e(r["status"]),
+                         _pm(r["val_score"], r["val_score_std"]), _pm(r["test_score"], r["test_score_std"]),
+                         _num(r["diff_vs_relu"], signed=True), _p(r["p_vs_relu"]), _e(r["complexity"]),
+                         _e(r["seeds"])])
+        parts.append(_table(["#", "expression", "source", "stage", "status", "val score", "test score", "vs relu",
+                             "p", "complexity", "seeds"], body,
+                            ["num", "", "", "", "", "num", "num", "num", "num", "num", "num"]))
+    parts.append(f"<p class=\"note\">As <code>actsearch analyze</code> lists them: the top {top} candidates "
+                 "(chosen by their best search-stage validation score, one per function) and every baseline. "
+                 "Final-stage figures come first (the same protocol and seeds for every activation), ranked by "
+                 "validation score"
+                 + ("; then candidates with search-stage figures only (fewer seeds)" if any_search_figures else "")
+                 + ". Test scores are never used for selection. <em>vs relu</em> is the mean paired difference "
+                   "in test score, <em>p</em> the two-sided paired t-test (final stage only).</p>\n")
+    return "".join(parts)
+
+
+def _section_comparison(table) -> str:
+    comp = comparison(table)
+    head = "<h2 id=\"comparison\">Statistical comparison with relu</h2>\n"
+    if comp.empty:
+        return head + "<p class=\"note\">No final stage: nothing to compare.</p>\n"
+    several = comp["run_id"].nunique() > 1
+    body = []
+    for _, r in comp.iterrows():
+        ci = "\u2013" if _missing(r["ci_low"]) else f"[{_num(r['ci_low'], signed=True)}, " \
+                                                      f"{_num(r['ci_high'], signed=True)}]"
+        verdict = _e(r["verdict"])
+        css = "better" if str(r["verdict"]).startswith("better") else \
+            "worse" if str(r["verdict"]).startswith("worse") else "plain"
+        n = "\u2013" if r["verdict"] == "reference" else str(int(r["n"]))
+        row = [f"<code>{_e(r['expression'])}</code>", _e(r["strategy"]), n,
+               _num(r["diff"], signed=True), ci, _p(r["p"]), f'<span class="{css}">{verdict}</span>']
+        body.append(([f"<code>{_e(r['run_id'])}</code>"] if several else []) + row)
+    headers = (["run"] if several else []) + ["expression", "source", "paired seeds", "mean diff (test)",
+                                              "95% CI", "p", f"verdict (alpha {ALPHA:g})"]
+    classes = ([""] if several else []) + ["", "", "num", "num", "num", "num", ""]
+    return (head + _table(headers, body, classes)
+            + "<p class=\"note\">Paired over seeds: the same seeds, splits and protocol for each activation "
+              "and relu. The p-values are not corrected for multiple comparisons; with few seeds, "
+              "\u201cno evidence\u201d is not evidence of no difference.</p>\n")
+
+
+def _png_uri(draw) -> str:
+    buf = io.BytesIO()
+    draw(buf)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _section_figures(table, top: int) -> str:
+    head = "<h2 id=\"figures\">Figures</h2>\n"
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return head + "<p class=\"note\">Figures left out: matplotlib is not installed " \
+                      "(pip install matplotlib).</p>\n"
+    from . import plots
+
+    best = plots.top_expressions(table, top)
+    figures = [
+        ("activations", (f"The best {len(best)} activation{'' if len(best) == 1 else 's'} found (as in the "
+                         "leaderboard) and their derivatives on [-5, 5], with relu and swish in grey for reference."),
+         lambda buf: plots.plot_activations(best, buf)),
+        ("progress", "Best validation score so far against search evaluations.",
+         lambda buf: plots.plot_progress(table, buf)),
+        ("scores", "Distribution of the validation scores of the search's ok evaluations.",
+         lambda buf: plots.plot_scores(table, buf)),
+        ("complexity", ("Validation score against complexity (search stage); the black line is the Pareto "
+                        "front (no simpler candidate scores higher)."),
+         lambda buf: plots.plot_complexity(table, buf)),
+    ]
+    parts = [head]
+    for name, caption, draw in figures:
+        uri = _png_uri(draw)
+        parts.append(f'<figure><img src="{uri}" alt="{html.escape(name)}">'
+                     f"<figcaption>{html.escape(caption)}</figcaption></figure>\n")
+    return "".join(parts)
+
+
+def _section_failures(table) -> str:
+    from ..results import STATUSES
+
+    head = "<h2 id=\"failures\">Failures by status</h2>\n"
+    counts = []
+    for run, rows in _runs(table):
+        vc = rows["status"].value_counts()
+        counts.append([f"<code>{_e(run)}</code>"] + [str(int(vc.get(s, 0))) for s in STATUSES] + [str(len(rows))])
+    parts = [head, _table(["run", *STATUSES, "rows"], counts, [""] + ["num"] * (len(STATUSES) + 1))]
+    fails = failures(table)
+    if fails.empty:
+        parts.append("<p class=\"note\">Every evaluation trained to a score.</p>\n")
+        return "".join(parts)
+    several = fails["run_id"].nunique() > 1
+    body = []
+    for _, r in fails.iterrows():
+        body.append(([f"<code>{_e(r['run_id'])}</code>"] if several else [])
+                    + [_e(r["status"]), _e(r["reason"]), str(int(r["count"])),
+                       f"<code>{_e(r['example'])}</code>", f'<span class="reason">{_e(r["example_reason"])}</span>'])
+    headers = (["run"] if several else []) + ["status", "reason", "count", "example", "its reason in full"]
+    classes = ([""] if several else []) + ["", "", "num", "", ""]
+    parts.append(_table(headers, body, classes))
+    return "".join(parts)
+
+
+def _section_config(sources: list[_Source]) -> str:
+    parts = ["<h2 id=\"configuration\">Configuration</h2>\n"]
+    for s in sources:
+        parts.append(f"<h3><code>{_e(s.label)}</code></h3>\n")
+        if s.config is None:
+            parts.append("<p class=\"note\">No config.yaml beside this table.</p>\n")
+        else:
+            parts.append(f"<p class=\"note\">{_e(s.config_path)}</p>\n<pre>{_e(s.config)}</pre>\n")
+    return "".join(parts)
+
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto; max-width: 1150px;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } tbody tr:nth-child(even) { background: #fafafa; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.95em; }
+code.baseline { color: #666; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption, .note { color: #555; font-size: 0.9em; }
+.better { color: #1a7f37; font-weight: 600; } .worse { color: #b42318; font-weight: 600; }
+.reason { color: #555; font-size: 0.9em; }
+nav a { margin-right: 1em; }
+"""
+
+
+def render_report(tables_or_paths, *, top: int = 5, title: str | None = None) -> str:
+    """The report's HTML as a string; see :func:`write_report`."""
+    from .. import __version__
+
+    sources = _sources(tables_or_paths)
+    table = _combined(sources)
+    title = title or "actsearch report"
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    source_list = "".join(f"<li><code>{_e(s.label)}</code> ({len(s.table)} rows)</li>" for s in sources)
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
+        ("summary", "Summary"), ("leaderboard", "Leaderboard"), ("comparison", "Comparison with relu"),
+        ("figures", "Figures"), ("failures", "Failures"), ("configuration", "Configuration")))
+    body = [
+        f"<h1>{html.escape(title)}</h1>\n",
+        (f"<p class=\"note\">Generated {html.escape(generated)} by actsearch {html.escape(__version__)} "
+         f"from:</p>\n<ul>{source_list}</ul>\n<nav>{nav}</nav>\n"),
+        _section_summary(table),
+        _section_leaderboard(table, top),
+        _section_comparison(table),
+        _section_figures(table, top),
+        _section_failures(table),
+        _section_config(sources),
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+            + "".join(body) + "</body>\n</html>\n")
+
+
+def write_report(tables_or_paths, out_html, *, top: int = 5, title: str | None = None) -> str:
+    """Write a self-contained HTML report of one or more results tables; the path written.
+
+    ``tables_or_paths`` is a DataFrame (the schema of :mod:`actsearch.results`),
+    a path to an ``evaluations.csv`` or its folder, or a list of them.  A path's
+    ``config.yaml`` (beside the CSV) is shown in the report.
+    """
+    text = render_report(tables_or_paths, top=top, title=title)
+    out_html = os.fspath(out_html)
+    parent = os.path.dirname(os.path.abspath(out_html))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot write {out_html}: cannot create folder {parent}: {exc.strerror or exc}") from None
+    try:
+        with open(out_html, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ReportError(f"cannot write {out_html}: {exc.strerror or exc}") from None
+    return out_html
