@@ -130,14 +130,18 @@ def _print_leaderboard(board, out) -> None:
         return
     print("\nleaderboard (final stage: same protocol and seeds for all; paired t-test of test scores vs relu)",
           file=out)
-    print(f"{'#':>2}  {'expression':40s} {'source':10s} {'val':>15s} {'test':>15s} {'vs relu':>8s} {'p':>6s}",
+    print(f"{'#':>2}  {'expression':52s} {'source':10s} {'val':>15s} {'test':>15s} {'vs relu':>8s} {'p':>6s}",
           file=out)
     for i, row in board.iterrows():
         val = f"{_fmt(row['val_score'])} ± {_fmt(row['val_score_std'])}"
         test = f"{_fmt(row['test_score'])} ± {_fmt(row['test_score_std'])}"
         diff = "" if row["diff_vs_relu"] != row["diff_vs_relu"] else f"{row['diff_vs_relu']:+.4f}"
         p = "" if row["p_vs_relu"] != row["p_vs_relu"] else f"{row['p_vs_relu']:.3f}"
-        print(f"{i + 1:>2}  {str(row['expression'])[:40]:40s} {str(row['strategy']):10s} {val:>15s} {test:>15s} "
+        label = str(row["expression"])
+        params = json.loads(row["params"]) if isinstance(row.get("params"), str) and row["params"] else {}
+        if params:
+            label += "  [" + ", ".join(f"{k}={v:.4g}" for k, v in params.items()) + "]"
+        print(f"{i + 1:>2}  {label[:52]:52s} {str(row['strategy']):10s} {val:>15s} {test:>15s} "
               f"{diff:>8s} {p:>6s}", file=out)
 
 

@@ -243,10 +243,13 @@ def _final_stage(run: _Run, done: dict[str, dict]) -> None:
         if r["fingerprint"] not in picked and len(picked) < cfg.final_k:
             picked.add(r["fingerprint"])
             chosen.append((cfg.strategy, parse(r["expression"], params=json.loads(r["params"] or "{}"))))
+    # The same text with other parameter values is another function: key on fingerprints.
+    existing = {(r["fingerprint"], r["strategy"]) for r in run.rows if r["stage"] == "final"}
     for strategy_name, expr in chosen:
         described = run.describe(expr)
-        if any(r["stage"] == "final" and r["expression"] == described["expression"] for r in run.rows):
+        if (expr.fingerprint, strategy_name) in existing:
             continue
+        existing.add((expr.fingerprint, strategy_name))
         same = done.get(expr.fingerprint)
         if same is not None:
             copied = {k: same[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
@@ -288,8 +291,8 @@ def leaderboard(table, reference: str = "relu(x)"):
             pvalues.append(float(stats.ttest_rel(a, b).pvalue))
     final["diff_vs_relu"] = diffs
     final["p_vs_relu"] = pvalues
-    cols = ["expression", "strategy", "status", "val_score", "val_score_std", "test_score", "test_score_std",
-            "diff_vs_relu", "p_vs_relu", "complexity", "seeds"]
+    cols = ["expression", "params", "strategy", "status", "val_score", "val_score_std", "test_score", "test_score_std",
+            "diff_vs_relu", "p_vs_relu", "complexity", "seeds", "fingerprint"]
     return pd.DataFrame(final[cols]).sort_values("val_score", ascending=False, na_position="last") \
         .reset_index(drop=True)
 

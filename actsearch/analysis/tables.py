@@ -94,7 +94,7 @@ def _text(value) -> str | None:
 # --- leaderboard --------------------------------------------------------------------
 
 def _paired_tests(run, reference: str) -> dict[str, tuple[float, float]]:
-    """expression -> (mean test-score difference, p) against ``reference``, from the final stage.
+    """fingerprint -> (mean test-score difference, p) against ``reference``, from the final stage.
 
     The test itself is :func:`actsearch.driver.leaderboard` (per-seed
     ``test_scores`` paired by seed, ``scipy.stats.ttest_rel``); this only
@@ -108,7 +108,8 @@ def _paired_tests(run, reference: str) -> dict[str, tuple[float, float]]:
     if ref.empty or not isinstance(_text(ref["test_scores"].iloc[0]), str):
         return {}
     board = final_leaderboard(final, reference=reference)
-    return {str(r.expression): (float(r.diff_vs_relu), float(r.p_vs_relu)) for r in board.itertuples()}
+    # keyed on the function, not its text: one text with other parameter values is another function
+    return {str(r.fingerprint): (float(r.diff_vs_relu), float(r.p_vs_relu)) for r in board.itertuples()}
 
 
 def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
@@ -221,7 +222,7 @@ _LEADERBOARD_DTYPES = {"rank": "int64", "val_score": "float64", "val_score_std":
 
 def _entry(row, source: str, search_best: float, evaluations: int, tests: dict) -> dict:
     final = row["stage"] == "final"
-    diff, p = tests.get(str(row["expression"]), (math.nan, math.nan)) if final else (math.nan, math.nan)
+    diff, p = tests.get(str(row["fingerprint"]), (math.nan, math.nan)) if final else (math.nan, math.nan)
     scored = row["status"] in SCORED
 
     def num(col):
