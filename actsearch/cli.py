@@ -26,7 +26,8 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -36,10 +37,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _param(text: str) -> tuple[str, float]:
+def param_value(text: str) -> tuple[str, float]:
+    """argparse type: NAME=VALUE for a named parameter."""
     name, sep, value = text.partition("=")
     try:
-        if not sep:
+        if not sep or not name.strip():
             raise ValueError
         return name.strip(), float(value)
     except ValueError:
@@ -65,18 +67,18 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
     hidden = ",".join(map(str, d.hidden))
     parser.add_argument("--hidden", type=_hidden, default=d.hidden, metavar="128,64",
                         help=f"hidden layer sizes (default: {hidden})")
-    parser.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"training epochs (default: {d.epochs})")
-    parser.add_argument("--batch-size", type=_positive_int, default=d.batch_size,
+    parser.add_argument("--epochs", type=positive_int, default=d.epochs, help=f"training epochs (default: {d.epochs})")
+    parser.add_argument("--batch-size", type=positive_int, default=d.batch_size,
                         help=f"minibatch size (default: {d.batch_size})")
     parser.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default: {d.lr:g})")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimiser (default: adam)")
     parser.add_argument("--dropout", type=float, default=d.dropout,
                         help=f"dropout rate after each hidden layer (default: {d.dropout:g})")
     parser.add_argument("--l2", type=float, default=d.l2, help=f"weight decay on weights (default: {d.l2:g})")
-    parser.add_argument("--seeds", type=_positive_int, default=seeds, help=f"{seeds_help} (default: {seeds})")
+    parser.add_argument("--seeds", type=positive_int, default=seeds, help=f"{seeds_help} (default: {seeds})")
     parser.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
                         help="train all epochs instead of stopping when validation loss stalls")
-    parser.add_argument("--patience", type=_positive_int, default=d.patience,
+    parser.add_argument("--patience", type=positive_int, default=d.patience,
                         help=f"epochs without improvement before early stopping (default: {d.patience})")
     parser.add_argument("--init", choices=("he", "xavier"),
                         help="weight initialisation (default: He for rectifier-like activations, else Xavier)")
@@ -187,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(x)' or 'max(x, sin(x))'")
     add_data_options(ev)
     add_training_options(ev)
-    ev.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+    ev.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
                     help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
     ev.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     ev.set_defaults(run=cmd_evaluate)
@@ -203,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "small space)")
     se.add_argument("--strategy", default=dflt.strategy, choices=("random", "exhaustive", "evolution", "optuna"),
                     help=f"search strategy (default: {dflt.strategy})")
-    se.add_argument("--budget", type=_positive_int, default=dflt.budget,
+    se.add_argument("--budget", type=positive_int, default=dflt.budget,
                     help=f"search evaluations, every status counted (default: {dflt.budget})")
     se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: 0)")
     se.add_argument("--out", help="output folder (default: results/STRATEGY-sSEED)")
@@ -212,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_options(se, DEFAULT_PROTOCOL, seeds=dflt.seeds, seeds_help="training seeds per candidate")
     se.add_argument("--final-k", type=int, default=dflt.final_k,
                     help=f"candidates re-evaluated in the final stage (default: {dflt.final_k})")
-    se.add_argument("--final-seeds", type=_positive_int, default=dflt.final_seeds,
+    se.add_argument("--final-seeds", type=positive_int, default=dflt.final_seeds,
                     help=f"seeds in the final stage (default: {dflt.final_seeds})")
     se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run")
     se.add_argument("--sampler", choices=("tpe", "cmaes", "random"), default="tpe",
@@ -221,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Optuna pruner fed by per-epoch validation scores (default: none)")
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
-    se.add_argument("--population", type=_positive_int, help="evolution: population size (default: 12)")
+    se.add_argument("--population", type=positive_int, help="evolution: population size (default: 12)")
     se.add_argument("--no-progress", action="store_true", help="no progress bar")
     se.set_defaults(run=cmd_search)
     for module in COMMAND_MODULES:

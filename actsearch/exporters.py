@@ -737,7 +737,7 @@ def _cmd_export(args) -> int:
 
 def add_subparsers(sub) -> None:
     """The ``actsearch export`` command."""
-    from .cli import _param
+    from .cli import param_value
 
     ex = sub.add_parser("export", help="print an activation as NumPy, PyTorch, SymPy, JAX code or LaTeX",
                         description="Print activation EXPR as code (numpy, torch, sympy, jax) or a LaTeX formula, "
@@ -745,6 +745,6 @@ def add_subparsers(sub) -> None:
                                     "exp clips at 80, ...).")
     ex.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(beta * x)'")
     ex.add_argument("--to", choices=TARGETS, default="numpy", help="target (default: numpy)")
-    ex.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+    ex.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
                     help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
     ex.set_defaults(run=_cmd_export)

@@ -14,8 +14,7 @@ only when a command runs.
 
 from __future__ import annotations
 
-import argparse
-
+from ..cli import param_value, positive_int
 from ..errors import ActsearchError
 
 __all__ = ["add_subparsers", "cmd_plot", "cmd_report"]
@@ -23,26 +22,6 @@ __all__ = ["add_subparsers", "cmd_plot", "cmd_report"]
 
 class CommandError(ActsearchError):
     """Arguments of ``plot`` or ``report`` that do not fit together."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _param(text: str) -> tuple[str, float]:
-    name, sep, value = text.partition("=")
-    try:
-        if not sep or not name.strip():
-            raise ValueError
-        return name.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as beta=1.5, got {text!r}") from None
 
 
 def cmd_plot(args) -> int:
@@ -87,12 +66,12 @@ def add_subparsers(sub) -> None:
                     help="results file (OUT/evaluations.csv) or its folder; several are drawn together")
     pl.add_argument("--out", required=True, metavar="DIR|FILE.png",
                     help="folder for the figures (created if needed); with --expr, the image file")
-    pl.add_argument("--top", type=_positive_int, default=5, metavar="K",
+    pl.add_argument("--top", type=positive_int, default=5, metavar="K",
                     help="activations drawn in activations.png (default: 5)")
     pl.add_argument("--expr", metavar="EXPR",
                     help="draw this function and its derivative (an expression starting with '-' goes as "
                          "--expr=-x*tanh(x))")
-    pl.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+    pl.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
                     help="with --expr: value of a named parameter, e.g. --param beta=1.5 (repeatable)")
     pl.set_defaults(run=cmd_plot)
 
@@ -104,7 +83,7 @@ def add_subparsers(sub) -> None:
     rp.add_argument("csv", nargs="+", metavar="CSV", help="results file (OUT/evaluations.csv) or its folder")
     rp.add_argument("--out", default="report.html", metavar="FILE.html",
                     help="the HTML file to write (default: report.html)")
-    rp.add_argument("--top", type=_positive_int, default=5, metavar="K",
+    rp.add_argument("--top", type=positive_int, default=5, metavar="K",
                     help="activations drawn in the report's figure (default: 5)")
     rp.add_argument("--title", help="title of the report (default: actsearch report)")
     rp.set_defaults(run=cmd_report)
