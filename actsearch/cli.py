@@ -166,7 +166,7 @@ def cmd_search(args) -> int:
     out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
     print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
           file=sys.stderr)
-    result = run_search(config, out, progress=not args.no_progress)
+    result = run_search(config, out, progress=not args.no_progress, workers=args.workers, dask=args.dask)
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
     se.add_argument("--population", type=positive_int, help="evolution: population size (default: 12)")
+    se.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                    help="worker processes that train candidates in parallel (default: all cores, "
+                         f"{os.cpu_count() or 1} here); the table does not depend on it")
+    se.add_argument("--dask", metavar="ADDRESS|local",
+                    help="train on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
+                         "for a LocalCluster")
     se.add_argument("--no-progress", action="store_true", help="no progress bar")
     se.set_defaults(run=cmd_search)
     for module in COMMAND_MODULES:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
+from collections import deque
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Sequence
 
@@ -23,8 +23,9 @@ from . import __version__
 from .datasets import Dataset, load_dataset, make_dataset
 from .errors import ActsearchError, ConfigError
 from .expression import Expression, parse
-from .networks import TrainConfig, Trainer
-from .results import ResultsWriter, dumps_scores, load_results, row_params
+from .executors import Task, make_executor
+from .networks import TrainConfig
+from .results import ResultsWriter, load_results, row_params
 from .screening import screen
 from .spaces import Space, load_space, space_from_dict
 from .strategies import Candidate, Outcome, get_strategy
@@ -127,43 +128,6 @@ class _Run:
         self.rows.append(row)
         return row
 
-    def train(self, expr: Expression, seeds: Sequence[int], pruner=None) -> dict:
-        """Train over ``seeds``; the fields of a row (status, scores, timing)."""
-        trainer = Trainer(expr, self.data, self.config.train)
-        results = []
-        for i, seed in enumerate(seeds):
-            try:
-                r = trainer.fit(seed, on_epoch=pruner if i == 0 else None)
-            except (ArithmeticError, ValueError, TypeError) as exc:
-                # One odd candidate must not end a long search: record it and go on.
-                from .networks import TrainResult
-
-                r = TrainResult(status="diverged", reason=f"training failed: {type(exc).__name__}: {exc}")
-            results.append(r)
-            if r.status in ("pruned", "diverged"):
-                break  # the candidate's fate is decided; more seeds would only cost time
-        statuses = [r.status for r in results]
-        val = [r.val_score for r in results if r.status == "ok"]
-        test = [r.test_score for r in results if r.status == "ok"]
-        if "pruned" in statuses:
-            status, reason = "pruned", next(r.reason for r in results if r.status == "pruned")
-        elif "diverged" in statuses:
-            status, reason = "diverged", next(r.reason for r in results if r.status == "diverged")
-        else:
-            status, reason = "ok", next((r.reason for r in results if r.reason), "")
-        ok = status == "ok"
-        return {
-            "status": status, "reason": reason, "seeds": len(results),
-            "val_score": float(np.mean(val)) if ok else math.nan,
-            "val_score_std": float(np.std(val, ddof=1)) if ok and len(val) > 1 else (0.0 if ok else math.nan),
-            "test_score": float(np.mean(test)) if ok else math.nan,
-            "test_score_std": float(np.std(test, ddof=1)) if ok and len(test) > 1 else (0.0 if ok else math.nan),
-            "test_scores": dumps_scores(r.test_score for r in results),
-            "epochs": float(np.mean([r.epochs for r in results])),
-            "train_seconds": float(sum(r.seconds for r in results)),
-            "val_history": dumps_scores(results[0].val_history) if results and results[0].val_history else "",
-        }
-
     def describe(self, expr: Expression) -> dict:
         return {"expression": str(expr), "canonical": str(expr.canonical()), "fingerprint": expr.fingerprint,
                 "complexity": expr.complexity, "params": json.dumps(expr.params, sort_keys=True)}
@@ -179,42 +143,97 @@ def _outcome(row: dict) -> Outcome:
                    history=[math.nan if v is None else v for v in history])
 
 
-def _evaluate_candidate(run: _Run, strategy, cand: Candidate) -> dict:
-    expr = cand.expression
-    base = {"stage": "search", "strategy": run.config.strategy, "generation": cand.generation,
-            "trial": cand.trial, **run.describe(expr)}
-    hit = run.cache.get(expr.fingerprint)
-    if hit is not None:
-        copied = {k: hit[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
+def _cached_fields(hit: dict) -> dict:
+    copied = {k: hit.get(k) for k in ("val_score", "val_score_std", "test_score", "test_score_std",
                                       "test_scores", "epochs", "seeds")}
-        return {**base, **copied, "status": "cached", "train_seconds": 0.0,
-                "reason": f"same function as eval {hit['eval_id']} ({hit['expression']})"}
-    start = time.perf_counter()
-    reason = screen(expr)
-    if reason is not None:
-        return {**base, "status": "rejected", "reason": reason, "seeds": 0,
-                "train_seconds": time.perf_counter() - start}
-    fields_ = run.train(expr, range(run.config.seeds), strategy.pruner(cand))
-    return {**base, **fields_}
+    return {**copied, "status": "cached", "train_seconds": 0.0,
+            "reason": f"same function as eval {hit['eval_id']} ({hit['expression']})"}
 
 
-def _replay(run: _Run, strategy, previous) -> None:
-    """Re-ask the strategy and tell it the recorded outcomes of a killed run."""
-    for _, row in previous.iterrows():
-        cand = strategy.ask()
-        if cand is None or cand.expression.fingerprint != row["fingerprint"]:
-            got = "nothing" if cand is None else repr(str(cand.expression))
-            raise SearchError(
-                f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
-                f"configuration proposes {got}; use a new --out or the original settings"
-            )
-        record = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-                  for k, v in row.items()}
-        record = {k: (float(v) if isinstance(v, (np.floating,)) else v) for k, v in record.items()}
-        run.rows.append(record)
-        if record["status"] in ("ok", "diverged", "pruned") and record["fingerprint"] not in run.cache:
-            run.cache[record["fingerprint"]] = record
-        strategy.tell(cand, _outcome(record))
+def _task(expr: Expression, seeds: Sequence[int], pruner=None) -> Task:
+    return Task(str(expr), dict(expr.params), tuple(seeds), pruner)
+
+
+def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
+    """Ask in batches, train each batch on the executor, record rows in ask order, tell.
+
+    Batch sizes belong to the strategy, not to the number of workers, so the
+    table is the same whatever executes it.  ``previous`` holds the rows of a
+    killed run: they are told again instead of trained (resume by replay).
+    """
+    replay = deque(previous)
+    budget = max(run.config.budget, len(replay))  # a smaller budget on resume discards nothing
+    n_search = 0
+    bar = None
+    if run.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=budget, desc=f"{run.config.strategy}", unit="eval", leave=True)
+    best = -math.inf
+    try:
+        while n_search < budget:
+            batch: list[Candidate] = []
+            while len(batch) < min(strategy.batch_size, budget - n_search):
+                cand = strategy.ask()
+                if cand is None:
+                    break
+                batch.append(cand)
+            if not batch:
+                break
+            plans: list[Any] = []
+            tasks: list[Task] = []
+            first: dict[str, int] = {}
+            for i, cand in enumerate(batch):
+                expr = cand.expression
+                if replay:
+                    row = replay.popleft()
+                    if expr.fingerprint != row["fingerprint"]:
+                        raise SearchError(
+                            f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
+                            f"configuration proposes {str(expr)!r}; use a new --out or the original settings")
+                    plans.append(("replayed", row))
+                elif expr.fingerprint in run.cache:
+                    plans.append(("fields", _cached_fields(run.cache[expr.fingerprint])))
+                elif expr.fingerprint in first:
+                    plans.append(("same_as", first[expr.fingerprint]))
+                else:
+                    reason = screen(expr)
+                    if reason is not None:
+                        plans.append(("fields", {"status": "rejected", "reason": reason, "seeds": 0,
+                                                 "train_seconds": 0.0}))
+                    else:
+                        first[expr.fingerprint] = i
+                        plans.append(("task", len(tasks)))
+                        tasks.append(_task(expr, range(run.config.seeds), strategy.pruner(cand)))
+            trained = executor.map(tasks)
+            rows: list[dict] = []
+            for cand, (kind, value) in zip(batch, plans):
+                if kind == "replayed":
+                    row = value
+                else:
+                    if kind == "task":
+                        fields_ = next(trained)
+                    elif kind == "same_as":
+                        fields_ = _cached_fields(rows[value])
+                    else:
+                        fields_ = value
+                    row = run.record({"stage": "search", "strategy": run.config.strategy,
+                                      "generation": cand.generation, "trial": cand.trial,
+                                      **run.describe(cand.expression), **fields_})
+                if row["status"] in ("ok", "diverged", "pruned") and row["fingerprint"] not in run.cache:
+                    run.cache[row["fingerprint"]] = row
+                rows.append(row)
+                strategy.tell(cand, _outcome(row))
+                n_search += 1
+                if row["status"] in ("ok", "cached") and row["val_score"] is not None \
+                        and row["val_score"] == row["val_score"] and row["val_score"] > best:
+                    best = row["val_score"]
+                if bar is not None:
+                    bar.set_postfix(best=f"{best:.4f}", refresh=False)
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _warm_expressions(path: str, k: int) -> list[Expression]:
@@ -227,7 +246,7 @@ def _warm_expressions(path: str, k: int) -> list[Expression]:
     return out
 
 
-def _final_stage(run: _Run, done: dict[str, dict]) -> None:
+def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
     """Re-evaluate the baselines and the top k with more seeds, under the same protocol.
 
     ``done`` maps fingerprints to final rows already written (a resumed run).
@@ -245,11 +264,18 @@ def _final_stage(run: _Run, done: dict[str, dict]) -> None:
             chosen.append((cfg.strategy, parse(r["expression"], params=json.loads(r["params"] or "{}"))))
     # The same text with other parameter values is another function: key on fingerprints.
     existing = {(r["fingerprint"], r["strategy"]) for r in run.rows if r["stage"] == "final"}
+    todo, tasks, queued = [], [], set()
     for strategy_name, expr in chosen:
-        described = run.describe(expr)
         if (expr.fingerprint, strategy_name) in existing:
             continue
         existing.add((expr.fingerprint, strategy_name))
+        todo.append((strategy_name, expr))
+        if expr.fingerprint not in done and expr.fingerprint not in queued:
+            queued.add(expr.fingerprint)
+            tasks.append(_task(expr, range(cfg.final_seeds)))
+    trained = executor.map(tasks)
+    for strategy_name, expr in todo:
+        described = run.describe(expr)
         same = done.get(expr.fingerprint)
         if same is not None:
             copied = {k: same[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
@@ -257,8 +283,8 @@ def _final_stage(run: _Run, done: dict[str, dict]) -> None:
             run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
                         "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
             continue
-        fields_ = run.train(expr, range(cfg.final_seeds))
-        done[expr.fingerprint] = run.record({"stage": "final", "strategy": strategy_name, **described, **fields_})
+        done[expr.fingerprint] = run.record({"stage": "final", "strategy": strategy_name, **described,
+                                             **next(trained)})
 
 
 def leaderboard(table, reference: str = "relu(x)"):
@@ -321,7 +347,7 @@ def _config_check(out: str, config: SearchConfig) -> None:
 
 
 def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | None = None,
-               progress: bool = True) -> SearchResult:
+               progress: bool = True, workers: int = 1, dask: str | None = None) -> SearchResult:
     """Run (or resume) a search described by ``config``; see :func:`search`."""
     config.validate()
     space = space_from_dict(DEFAULT_SPACE, "<default space>") if config.space == "default" \
@@ -342,53 +368,45 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     strategy = strategy_cls(space, np.random.default_rng(config.seed), config.budget, **config.strategy_options)
     if config.warm_start:
         strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
+    search_prev: list[dict] = []
+    if previous is not None and len(previous):
+        ordered = previous.sort_values("eval_id")
+        search_prev = [_plain_row(r) for r in ordered[ordered["stage"] == "search"].to_dict(orient="records")]
+        final_prev = [_plain_row(r) for r in ordered[ordered["stage"] == "final"].to_dict(orient="records")]
+        run.rows.extend(search_prev)  # replayed rows keep their place; new rows follow them
+        run.rows.extend(final_prev)
+    if (workers > 1 or dask) and strategy.options.get("pruner"):
+        raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
+                          "on an Optuna storage")
+    executor = make_executor(data, config.train, workers=workers, dask=dask)
     interrupted = False
     try:
-        if previous is not None and len(previous):
-            search_prev = previous[previous["stage"] == "search"].sort_values("eval_id")
-            _replay(run, strategy, search_prev)  # all of them: a smaller budget discards nothing
-            for _, row in previous[previous["stage"] == "final"].iterrows():
-                run.rows.append(row.to_dict())
-        _search_loop(run, strategy)
+        _search_loop(run, strategy, executor, search_prev)
         done = {r["fingerprint"]: r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
         if config.final_k > 0 or config.baselines:
-            _final_stage(run, done)
+            _final_stage(run, done, executor)
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        executor.close()
         if run.writer is not None:
             run.writer.close()
     return _result(run, strategy, interrupted)
 
 
-def _search_loop(run: _Run, strategy) -> None:
-    budget = run.config.budget
-    n_search = sum(1 for r in run.rows if r["stage"] == "search")
-    bar = None
-    if run.progress:
-        from tqdm.auto import tqdm
+def _plain_row(row: dict) -> dict:
+    """A table row as plain Python values (None for missing)."""
+    import pandas as pd
 
-        bar = tqdm(total=budget, initial=n_search, desc=f"{run.config.strategy}", unit="eval", leave=True)
-    best = max((r["val_score"] for r in run.rows if r["stage"] == "search" and r["status"] == "ok"),
-               default=-math.inf)
-    try:
-        while n_search < budget:
-            cand = strategy.ask()
-            if cand is None:
-                break
-            row = run.record(_evaluate_candidate(run, strategy, cand))
-            if row["status"] in ("ok", "diverged", "pruned") and row["fingerprint"] not in run.cache:
-                run.cache[row["fingerprint"]] = row
-            strategy.tell(cand, _outcome(row))
-            n_search += 1
-            if row["status"] in ("ok", "cached") and row["val_score"] > best:
-                best = row["val_score"]
-            if bar is not None:
-                bar.set_postfix(best=f"{best:.4f}", refresh=False)
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    out = {}
+    for k, v in row.items():
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            out[k] = None
+        elif isinstance(v, np.generic):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
 
 
 def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
@@ -419,14 +437,17 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
            task: str | None = None, target: str | None = None, split_seed: int = 0, seeds: int = 2,
            final_k: int = 5, final_seeds: int = 5, baselines: Sequence[str] = BASELINES,
            warm_start: str | None = None, strategy_options: dict | None = None,
-           train: TrainConfig | None = None, progress: bool = True, **train_options) -> SearchResult:
+           train: TrainConfig | None = None, progress: bool = True, workers: int = 1, dask: str | None = None,
+           **train_options) -> SearchResult:
     """Search a space of activations; the one function behind ``actsearch search``.
 
     ``X, y`` search on your own arrays instead of ``dataset``.  Training
     options (``hidden``, ``epochs``, ``batch_size``, ``lr``, ...) override the
     default protocol (:data:`DEFAULT_PROTOCOL`), or pass a whole ``train``.
     With ``out``, every evaluation is appended to ``out/evaluations.csv`` as
-    it finishes, and running the same call again resumes.
+    it finishes, and running the same call again resumes.  ``workers`` trains
+    in that many processes; ``dask`` (``"local"`` or a scheduler address) on a
+    Dask cluster.  Neither changes the table.
     """
     protocol = train or DEFAULT_PROTOCOL
     if train_options:
@@ -449,4 +470,4 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
                           seed=seed, seeds=seeds, final_k=final_k, final_seeds=final_seeds,
                           baselines=tuple(baselines), warm_start=warm_start,
                           strategy_options=dict(strategy_options or {}), train=protocol)
-    return run_search(config, out, data=data, progress=progress)
+    return run_search(config, out, data=data, progress=progress, workers=workers, dask=dask)

@@ -64,6 +64,10 @@ class Strategy(ABC):
 
     #: the name used by ``--strategy``
     name: str = ""
+    #: how many candidates the driver asks before telling any outcome: the unit
+    #: of parallel work.  It belongs to the strategy, never to the number of
+    #: workers, so a search gives the same table however it is executed.
+    batch_size: int = 1
 
     def __init__(self, space: Space, rng: np.random.Generator, budget: int, **options):
         self.space = space

@@ -111,6 +111,7 @@ class EvolutionSearch(Strategy):
     """
 
     name = "evolution"
+    batch_size = 1_000_000  # a whole generation: ask() returns None when it is handed out
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)

@@ -14,6 +14,7 @@ class ExhaustiveSearch(Strategy):
     """
 
     name = "exhaustive"
+    batch_size = 8
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)

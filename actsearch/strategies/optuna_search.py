@@ -149,6 +149,12 @@ class OptunaSearch(Strategy):
         super().__init__(space, rng, budget, **options)
         import optuna
 
+        # Trials asked together before any is told: the unit of parallel work.
+        # With more than one, TPE's constant liar keeps them apart.
+        self.batch_size = int(options.get("batch", 4))
+        if self.batch_size < 1:
+            raise ConfigError(f"optuna option batch={self.batch_size}: expected at least 1")
+
         if space.kind != "core_unit":
             raise SpaceError(f"{space.source or space.name}: optuna needs a core_unit space, "
                              f"not a {space.kind} space")
@@ -209,7 +215,7 @@ class OptunaSearch(Strategy):
                 seed=seed, multivariate=multivariate, group=multivariate and bool(self.options.get("group", False)),
                 n_startup_trials=10 if startup is None else int(startup),
                 # the constant liar only matters when several workers share a storage
-                constant_liar=self.options.get("storage") is not None)
+                constant_liar=self.options.get("storage") is not None or self.batch_size > 1)
         if name == "cmaes":
             try:
                 import cmaes  # noqa: F401

@@ -13,6 +13,7 @@ class RandomSearch(Strategy):
     """
 
     name = "random"
+    batch_size = 8  # proposals do not depend on outcomes: any batch will do
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)
