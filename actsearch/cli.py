@@ -166,7 +166,15 @@ def cmd_search(args) -> int:
     out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
     print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
           file=sys.stderr)
-    result = run_search(config, out, progress=not args.no_progress, workers=args.workers, dask=args.dask)
+    if args.storage or args.study:
+        from .distributed import run_distributed_search
+
+        if args.strategy != "optuna":
+            raise ActsearchError("--storage and --study run a distributed Optuna search: add --strategy optuna")
+        result = run_distributed_search(config, args.storage, args.study, out, workers=args.workers,
+                                        progress=not args.no_progress)
+    else:
+        result = run_search(config, out, progress=not args.no_progress, workers=args.workers, dask=args.dask)
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
@@ -230,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--dask", metavar="ADDRESS|local",
                     help="train on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
                          "for a LocalCluster")
+    se.add_argument("--storage", metavar="URL",
+                    help="Optuna storage for a distributed search (sqlite:///..., postgresql://..., "
+                         "journal://FILE; default with --study: sqlite:///OUT/optuna.db); other machines join "
+                         "with 'actsearch worker --storage URL --study NAME'")
+    se.add_argument("--study", metavar="NAME", help="name of the distributed Optuna study")
     se.add_argument("--no-progress", action="store_true", help="no progress bar")
     se.set_defaults(run=cmd_search)
     for module in COMMAND_MODULES:
@@ -239,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules that add their own subcommands: each defines ``add_subparsers(sub)``,
 #: which registers parsers whose ``run`` default handles the command.
-COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.analysis.plot_commands", "actsearch.exporters")
+COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.analysis.plot_commands", "actsearch.exporters",
+                   "actsearch.distributed")
 
 
 def _add_module_commands(sub, module: str) -> None:

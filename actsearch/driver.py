@@ -154,6 +154,19 @@ def _task(expr: Expression, seeds: Sequence[int], pruner=None) -> Task:
     return Task(str(expr), dict(expr.params), tuple(seeds), pruner)
 
 
+def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
+    """What a candidate needs: ``("fields", row fields)`` without training (a cache
+    hit or a screen rejection), or ``("task", Task)`` to train.  The search loop
+    and distributed workers both decide through here."""
+    expr = cand.expression
+    if expr.fingerprint in run.cache:
+        return "fields", _cached_fields(run.cache[expr.fingerprint])
+    reason = screen(expr)
+    if reason is not None:
+        return "fields", {"status": "rejected", "reason": reason, "seeds": 0, "train_seconds": 0.0}
+    return "task", _task(expr, range(run.config.seeds), strategy.pruner(cand))
+
+
 def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
     """Ask in batches, train each batch on the executor, record rows in ask order, tell.
 
@@ -192,19 +205,16 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                             f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
                             f"configuration proposes {str(expr)!r}; use a new --out or the original settings")
                     plans.append(("replayed", row))
-                elif expr.fingerprint in run.cache:
-                    plans.append(("fields", _cached_fields(run.cache[expr.fingerprint])))
-                elif expr.fingerprint in first:
-                    plans.append(("same_as", first[expr.fingerprint]))
+                elif expr.fingerprint in first and expr.fingerprint not in run.cache:
+                    plans.append(("same_as", first[expr.fingerprint]))  # trained earlier in this batch
                 else:
-                    reason = screen(expr)
-                    if reason is not None:
-                        plans.append(("fields", {"status": "rejected", "reason": reason, "seeds": 0,
-                                                 "train_seconds": 0.0}))
-                    else:
+                    kind, value = plan_candidate(run, strategy, cand)
+                    if kind == "task":
                         first[expr.fingerprint] = i
                         plans.append(("task", len(tasks)))
-                        tasks.append(_task(expr, range(run.config.seeds), strategy.pruner(cand)))
+                        tasks.append(value)
+                    else:
+                        plans.append((kind, value))
             trained = executor.map(tasks)
             rows: list[dict] = []
             for cand, (kind, value) in zip(batch, plans):
