@@ -82,6 +82,11 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                         help=f"epochs without improvement before early stopping (default: {d.patience})")
     parser.add_argument("--init", choices=("he", "xavier"),
                         help="weight initialisation (default: He for rectifier-like activations, else Xavier)")
+    parser.add_argument("--learnable", default="", metavar="NAMES",
+                        help="activation parameters trained with the weights, e.g. beta or alpha,beta "
+                             "(beta also matches the per-slot beta_u1 of search spaces)")
+    parser.add_argument("--granularity", choices=("network", "layer", "neuron"), default="network",
+                        help="one learnable value per network, per layer or per neuron (default: network)")
 
 
 def training_config(args):
@@ -89,7 +94,9 @@ def training_config(args):
 
     return TrainConfig(hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        optimizer=args.optimizer, dropout=args.dropout, l2=args.l2,
-                       early_stopping=args.early_stopping, patience=args.patience, init=args.init)
+                       early_stopping=args.early_stopping, patience=args.patience, init=args.init,
+                       learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
+                       granularity=args.granularity)
 
 
 def _fmt(value, digits: int = 4) -> str:
@@ -211,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--space", default="default",
                     help="search-space YAML file, or the name of one in search_spaces/ (default: an embedded "
                          "small space)")
-    se.add_argument("--strategy", default=dflt.strategy, choices=("random", "exhaustive", "evolution", "optuna"),
+    se.add_argument("--strategy", default=dflt.strategy,
+                    choices=("random", "exhaustive", "evolution", "optuna", "surrogate"),
                     help=f"search strategy (default: {dflt.strategy})")
     se.add_argument("--budget", type=positive_int, default=dflt.budget,
                     help=f"search evaluations, every status counted (default: {dflt.budget})")

@@ -21,6 +21,7 @@ from .networks import TrainConfig, Trainer
 COLUMNS = [
     "expression", "dataset", "seed", "status", "reason", "val_score", "test_score", "train_score",
     "train_loss", "val_loss", "test_loss", "epochs", "best_epoch", "train_seconds", "init", "grad_flow",
+    "learned",
 ]
 
 
@@ -128,7 +129,7 @@ def summarize(df, data: Dataset | None = None) -> dict:
     out["n_ok"] = int((df["status"] == "ok").sum())
     out["n_seeds"] = int(len(df))
     seed_cols = [c for c in ("seed", "status", "reason", "val_score", "test_score", "epochs",
-                             "train_seconds", "grad_flow") if c in df.columns]
+                             "train_seconds", "grad_flow", "learned") if c in df.columns]
     out["seeds"] = [
         {k: _plain(v) for k, v in row.items()} for row in df[seed_cols].to_dict(orient="records")
     ]

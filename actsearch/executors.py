@@ -19,6 +19,7 @@ training protocol from their start, so a task sends only the expression.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -80,7 +81,17 @@ def train_candidate(task: Task, data: Dataset, config: TrainConfig) -> dict:
         "epochs": float(np.mean([r.epochs for r in results])),
         "train_seconds": float(sum(r.seconds for r in results)),
         "val_history": dumps_scores(results[0].val_history) if results and results[0].val_history else "",
+        "learned": _mean_learned([r.learned for r in results if r.status == "ok" and r.learned]),
     }
+
+
+def _mean_learned(learned: list[dict]) -> str:
+    """Learned parameter values, mean per layer over the seeds, as JSON ('' when none)."""
+    if not learned:
+        return ""
+    names = learned[0]
+    return json.dumps({name: [round(float(v), 6) for v in np.mean([d[name] for d in learned], axis=0)]
+                       for name in names}, sort_keys=True)
 
 
 def _lost(exc: BaseException) -> dict:

@@ -39,6 +39,7 @@ from .expression import PROBES, Expression, parse
 #: layer's products would overflow float32 (3.4e38) and the protected
 #: primitives (exp clipped at 80) only postpone it.
 MAX_ACTIVATION = 1e15
+GRANULARITIES = ("network", "layer", "neuron")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,10 @@ class TrainConfig:
     """How one network is trained; the protocol every candidate shares.
 
     ``l2`` is weight decay on the weights (not biases): ``l2 * w`` is added to
-    each weight's gradient.  ``init`` is ``"he"``, ``"xavier"`` or ``None`` to
+    each weight's gradient.  ``learnable`` names activation parameters trained
+    with the weights (``beta`` also matches ``beta_u1``, the per-slot names of
+    search spaces), one value per network, per layer or per neuron
+    (``granularity``), as in PANGAEA and Swish's trainable beta.  ``init`` is ``"he"``, ``"xavier"`` or ``None`` to
     choose from the activation (He for rectifier-like functions).
     """
 
@@ -63,9 +67,12 @@ class TrainConfig:
     patience: int = 10
     init: str | None = None
     dtype: str = "float32"
+    learnable: tuple[str, ...] = ()
+    granularity: str = "network"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "learnable", tuple(self.learnable))
         self.validate()
 
     def validate(self) -> None:
@@ -83,6 +90,7 @@ class TrainConfig:
             (self.patience >= 1, "patience", "at least 1"),
             (self.init in (None, "he", "xavier"), "init", "'he', 'xavier' or None"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
+            (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
         ]
         for ok, name, expected in checks:
             if not ok:
@@ -106,6 +114,7 @@ class TrainResult:
     seconds: float = 0.0
     grad_flow: list[float] = field(default_factory=list)
     val_history: list[float] = field(default_factory=list)
+    learned: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -171,6 +180,45 @@ def _with_ones(X: np.ndarray, dtype) -> np.ndarray:
     return out
 
 
+class LearnableParams:
+    """Learnable activation parameters in one flat buffer, shared or per layer or neuron.
+
+    ``views[l][name]`` is the value that layer ``l`` uses: a 0-d view (one per
+    network, shared by every layer, or one per layer) or a vector over the
+    layer's neurons; ``grad_views`` mirror them in the gradient buffer.
+    """
+
+    def __init__(self, names: list[str], initial: dict[str, float], hidden: tuple[int, ...], granularity: str,
+                 dtype):
+        self.names, self.initial = names, initial
+        sizes = {"network": [1], "layer": [1] * len(hidden), "neuron": list(hidden)}[granularity]
+        total = len(names) * sum(sizes)
+        self.values = np.zeros(total, dtype=dtype)
+        self.grad = np.zeros(total, dtype=dtype)
+        self.start = np.zeros(total, dtype=dtype)
+        self.views: list[dict] = [{} for _ in hidden]
+        self.grad_views: list[dict] = [{} for _ in hidden]
+        offset = 0
+        for name in names:
+            slots = []
+            for n in sizes:
+                slots.append((offset, n))
+                self.start[offset:offset + n] = initial[name]
+                offset += n
+            for layer in range(len(hidden)):
+                lo, n = slots[0] if granularity == "network" else slots[layer]
+                shape = () if granularity != "neuron" else (n,)
+                self.views[layer][name] = self.values[lo:lo + n].reshape(shape)
+                self.grad_views[layer][name] = self.grad[lo:lo + n].reshape(shape)
+
+    def reset(self) -> None:
+        self.values[:] = self.start
+
+    def learned(self) -> dict[str, list[float]]:
+        """Each parameter's mean value per layer."""
+        return {name: [float(np.mean(v[name])) for v in self.views] for name in self.names}
+
+
 class Trainer:
     """Trains one :class:`MLP` with one activation on one dataset split.
 
@@ -183,9 +231,14 @@ class Trainer:
         self.config = config
         self.data = data
         self.dtype = np.dtype(config.dtype)
-        self.act_train = self.expr.compile(("x",))  # value and f'(z) in one pass
-        self.act_eval = self.expr.compile(())
         self.params = dict(self.expr.params)
+        wanted = config.learnable
+        names = [p for p in self.params if any(p == n or p.startswith(n + "_") for n in wanted)]
+        self.learn = LearnableParams(names, self.params, config.hidden, config.granularity, np.dtype(config.dtype)) \
+            if names else None
+        # value, f'(z) and d f/d(learnable parameters) in one pass
+        self.act_train = self.expr.compile(("x", *names))
+        self.act_eval = self.expr.compile(())
         self.init = config.init or choose_init(self.expr)
         self.task = data.task
         self.n_out = data.n_outputs
@@ -196,6 +249,12 @@ class Trainer:
             self.T_train = np.eye(self.n_out, dtype=dt)[self.y["train"]]
         else:
             self.T_train = self.y["train"].astype(dt).reshape(-1, 1)
+
+    def layer_params(self, layer: int) -> dict:
+        """The parameter values hidden layer ``layer`` uses (learned ones as views)."""
+        if self.learn is None:
+            return self.params
+        return {**self.params, **self.learn.views[layer]}
 
     # --- forward ---------------------------------------------------------------
     def _output(self, z: np.ndarray) -> np.ndarray:
@@ -215,8 +274,8 @@ class Trainer:
         """
         H = X_ext
         self.max_activation = 0.0
-        for W in net.W[:-1]:
-            a = self.act_eval(H @ W, self.params)[0]
+        for layer, W in enumerate(net.W[:-1]):
+            a = self.act_eval(H @ W, self.layer_params(layer))[0]
             peak = float(np.max(np.abs(a))) if a.size else 0.0
             self.max_activation = max(self.max_activation, peak if peak == peak else math.inf)
             H = np.empty((a.shape[0], a.shape[1] + 1), dtype=self.dtype)
@@ -253,8 +312,8 @@ class Trainer:
         H = self.X["train"][:n]
         flow = []
         with np.errstate(all="ignore"):
-            for W in net.W[:-1]:
-                a, d = self.act_train(H @ W, self.params)
+            for layer, W in enumerate(net.W[:-1]):
+                a, d = self.act_train(H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
                 H = _with_ones(a, self.dtype)
         return flow
@@ -273,6 +332,8 @@ class Trainer:
         rng = np.random.default_rng(seed)
         net = MLP(self.X["train"].shape[1] - 1, cfg.hidden, self.n_out, self.dtype)
         net.initialise(rng, self.init)
+        if self.learn is not None:
+            self.learn.reset()
         flow = self.grad_flow(net)
         result = TrainResult(status="ok", grad_flow=flow)
         if self.expr.zero_gradient:
@@ -290,6 +351,8 @@ class Trainer:
         if result.status == "diverged":
             for name in ("train_loss", "val_loss", "test_loss", "train_score", "val_score", "test_score"):
                 setattr(result, name, math.nan)
+        if self.learn is not None:
+            result.learned = self.learn.learned()
         result.seconds = time.perf_counter() - start
         self.net = net
         return result
@@ -305,24 +368,26 @@ class Trainer:
         dt = self.dtype
         W, G = net.W, net.G
         L = len(W) - 1
-        act, params = self.act_train, self.params
+        act, learn = self.act_train, self.learn
         keep = 1.0 - self.config.dropout
         b = H.shape[0]
         buffers = {} if buffers is None else buffers
         Hs = buffers.get(b)
         if Hs is None:
             Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in self.config.hidden]
-        inputs, derivs = [H], []
+        inputs, derivs, param_derivs = [H], [], []
         for layer in range(L):
-            a, d = act(np.dot(H, W[layer]), params)
+            a, d, *dps = act(np.dot(H, W[layer]), self.layer_params(layer))
             if keep < 1.0 and rng is not None:
                 mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
                 a = a * mask
                 d = d * mask
+                dps = [dp * mask for dp in dps]
             H = Hs[layer]
             H[:, :-1] = a
             inputs.append(H)
             derivs.append(d)
+            param_derivs.append(dps)
         z = np.dot(H, W[L])
         # delta = dLoss/dz for the mean loss over the batch, in place on z.
         if self.task == "multiclass":
@@ -343,10 +408,19 @@ class Trainer:
             z -= Tb
             z *= (2.0 / self.n_out) / b
         delta = z
+        if learn is not None:
+            learn.grad[:] = 0.0
         for layer in range(L, 0, -1):
             # np.dot: less call overhead than matmul at these small sizes.
             np.dot(inputs[layer].T, delta, out=G[layer])
-            delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
+            if learn is None:
+                delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
+                continue
+            upstream = np.dot(delta, W[layer][:-1].T)  # dLoss/d(activation output)
+            for name, dp in zip(learn.names, param_derivs[layer - 1]):
+                g = learn.grad_views[layer - 1][name]
+                g += (upstream * dp).sum(axis=0 if g.ndim else None)
+            delta = upstream * derivs[layer - 1]
         np.dot(inputs[0].T, delta, out=G[0])
 
     def batch_loss(self, net: MLP, H: np.ndarray, Tb: np.ndarray) -> float:
@@ -367,6 +441,9 @@ class Trainer:
         theta, grad = net.theta, net.grad
         buffers: dict[int, list[np.ndarray]] = {}  # activation buffers per batch size
         optimizer = make_optimizer(cfg, theta.size, self.dtype)
+        learn = self.learn
+        learn_optimizer = make_optimizer(cfg, learn.values.size, self.dtype) if learn is not None else None
+        best_learned = None
         decay = (net.weight_mask * cfg.l2).astype(self.dtype) if cfg.l2 > 0 else None
         early = cfg.early_stopping and len(self.y["val"]) > 0
         best_loss, best_theta, best_epoch, waited = math.inf, None, 0, 0
@@ -384,8 +461,10 @@ class Trainer:
                     if norm > cfg.clip_norm:
                         grad *= cfg.clip_norm / norm
                 optimizer.step(theta, grad)
+                if learn is not None:
+                    learn_optimizer.step(learn.values, learn.grad)
             result.epochs = epoch
-            if not np.all(np.isfinite(theta)):
+            if not np.all(np.isfinite(theta)) or (learn is not None and not np.all(np.isfinite(learn.values))):
                 result.status, result.reason = "diverged", f"non-finite weights in epoch {epoch}"
                 return
             if len(self.y["val"]) and (early or on_epoch is not None):
@@ -403,6 +482,7 @@ class Trainer:
                     best_loss, best_epoch, waited = val_loss, epoch, 0
                     if early:
                         best_theta = theta.copy()
+                        best_learned = learn.values.copy() if learn is not None else None
                 elif early:
                     waited += 1
                     if waited >= cfg.patience:
@@ -410,6 +490,8 @@ class Trainer:
         result.best_epoch = best_epoch if early else result.epochs
         if early and best_theta is not None:
             theta[:] = best_theta  # restore the weights of the best validation loss
+            if best_learned is not None:
+                learn.values[:] = best_learned
 
 
 class Adam:

@@ -21,6 +21,8 @@ test_score(_std)   the same on the test split; never used for selection
 test_scores        the per-seed test scores, as JSON (for paired tests)
 val_history        the first seed's validation score after each epoch, as JSON
                    (what pruners saw; empty when it was not tracked)
+learned            learnable parameters' final values, mean per hidden layer over
+                   the seeds, as JSON (empty when nothing was learnable)
 epochs             mean epochs run per seed
 train_seconds      training time summed over the seeds
 timestamp          when the row was written (UTC, ISO 8601)
@@ -51,7 +53,8 @@ SCHEMA: dict[str, str] = {
     "fingerprint": "string", "complexity": "int64", "params": "string", "dataset": "string",
     "seeds": "int64", "status": "string", "reason": "string", "val_score": "float64",
     "val_score_std": "float64", "test_score": "float64", "test_score_std": "float64",
-    "test_scores": "string", "val_history": "string", "epochs": "float64", "train_seconds": "float64", "timestamp": "string",
+    "test_scores": "string", "val_history": "string", "learned": "string", "epochs": "float64",
+    "train_seconds": "float64", "timestamp": "string",
     "version": "string",
 }
 COLUMNS = list(SCHEMA)
@@ -122,7 +125,7 @@ def _drop_partial_last_line(path: str) -> None:
 
 #: Columns added after the first release, and the value a file written before them
 #: gets when read (the table is otherwise the same, so older runs stay readable).
-ADDED_COLUMNS: dict[str, str] = {"val_history": ""}
+ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": ""}
 STAGES = ("search", "final")
 _JSON_COLUMNS = {"params": dict, "test_scores": list, "val_history": list}
 

@@ -237,3 +237,43 @@ def test_pruning_callback_stops_the_run():
     result = Trainer("tanh(x)", data, TrainConfig(hidden=(8,), epochs=20)).fit(
         0, on_epoch=lambda epoch, score: seen.append(score) or epoch >= 3)
     assert result.status == "pruned" and result.epochs == 3 and len(seen) == 3
+
+
+@pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
+@pytest.mark.parametrize("expr,names", [("x*sigmoid(beta*x)", ("beta",)), ("leaky_relu(x, alpha)", ("alpha",)),
+                                        ("beta*tanh(alpha*x) + x*sigmoid(beta*x)", ("alpha", "beta"))])
+def test_learnable_parameter_gradients_match_finite_differences(granularity, expr, names):
+    data = _small_data("multiclass")
+    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64", learnable=names,
+                                              granularity=granularity))
+    assert trainer.learn is not None and trainer.learn.names == [n for n in parse(expr).params if n in names]
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    rng = np.random.default_rng(5)
+    trainer.learn.values[:] = rng.uniform(0.3, 2.0, trainer.learn.values.size)
+    H, T = trainer.X["train"][:16], trainer.T_train[:16]
+    trainer.backprop(net, H, T.copy())
+    got = trainer.learn.grad.copy()
+    fd = np.empty_like(got)
+    h = 1e-6
+    for i in range(got.size):
+        old = trainer.learn.values[i]
+        trainer.learn.values[i] = old + h
+        up = trainer.batch_loss(net, H, T)
+        trainer.learn.values[i] = old - h
+        down = trainer.batch_loss(net, H, T)
+        trainer.learn.values[i] = old
+        fd[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
+    sizes = {"network": 1, "layer": 2, "neuron": 9}[granularity]
+    assert got.size == sizes * len(names)
+
+
+def test_learned_values_are_reported_and_training_moves_them():
+    data = load_dataset("planted:x*sigmoid(2.5*x)")
+    cfg = TrainConfig(hidden=(16,), epochs=40, lr=0.01, learnable=("beta",), granularity="layer")
+    result = train("x*sigmoid(beta*x)", data, cfg, seed=0)
+    assert set(result.learned) == {"beta"} and len(result.learned["beta"]) == 1
+    assert result.learned["beta"][0] != 1.0
+    fixed = train("x*sigmoid(beta*x)", data, TrainConfig(hidden=(16,), epochs=40, lr=0.01), seed=0)
+    assert fixed.learned == {}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from actsearch.results import COLUMNS, SCHEMA, PartialLineWarning, ResultsError, ResultsWriter, load_results
+from actsearch.results import (ADDED_COLUMNS, COLUMNS, SCHEMA, PartialLineWarning, ResultsError, ResultsWriter,
+                               load_results)
 
 
 def _row(i, **kw):
@@ -158,7 +159,8 @@ def test_unknown_or_repeated_columns(tmp_path):
     (b"\n\n", r"g\.csv: the file is empty"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", r"g\.csv, line 3: binary data"),
     (bytes(range(128, 256)) * 4, r"g\.csv, line 1: not UTF-8"),
-    (b"hello, world\nthis is, not a results table\n", r"g\.csv: missing column\(s\) 24 of 25"),
+    (b"hello, world\nthis is, not a results table\n",
+     rf"g\.csv: missing column\(s\) {len(COLUMNS) - len(ADDED_COLUMNS)} of {len(COLUMNS)}"),
 ])
 def test_garbage_is_a_clear_error(tmp_path, content, message):
     path = tmp_path / "g.csv"
@@ -188,8 +190,8 @@ def _damage(tmp_path, old, new, count=1):
     ('"[0.7, 0.8]"', '"{""a"": 1}"', r"d\.csv, line 3: column 'test_scores' holds .*not a list of numbers"),
     ("{}", "[1]", r"d\.csv, line 3: column 'params' holds '\[1\]', not an object"),
     ("r,1,", ",1,", r"d\.csv, line 3: column 'run_id' is empty"),
-    (",search,", ",search,extra,", r"d\.csv, line 3: 26 fields, but the header has 25"),
-    (",search,random,", ",", r"d\.csv, line 3: 23 fields, but the header has 25"),
+    (",search,", ",search,extra,", rf"d\.csv, line 3: {len(COLUMNS) + 1} fields, but the header has {len(COLUMNS)}"),
+    (",search,random,", ",", rf"d\.csv, line 3: {len(COLUMNS) - 2} fields, but the header has {len(COLUMNS)}"),
 ])
 def test_a_bad_value_names_the_file_and_the_line(tmp_path, old, new, message):
     path = _damage(tmp_path, old, new)
