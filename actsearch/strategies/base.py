@@ -99,6 +99,7 @@ STRATEGIES: dict[str, str] = {
     "exhaustive": "actsearch.strategies.exhaustive:ExhaustiveSearch",
     "evolution": "actsearch.strategies.evolution:EvolutionSearch",
     "optuna": "actsearch.strategies.optuna_search:OptunaSearch",
+    "surrogate": "actsearch.strategies.surrogate:SurrogateSearch",
 }
 
 
