@@ -16,13 +16,17 @@ With --dataset NAME the objective is a real dataset instead: validation score
 of one training run (seed 0) under the search's default protocol
 (actsearch.driver.DEFAULT_PROTOCOL), cached in
 results/bench-cache-SPACE-dataset-NAME.csv.  There is no planted answer, so the
-target is a quantile (--quantile, default 0.99) of the scores of a fixed
-reference sample of --reference (500) distinct random candidates of the space
-(generator seed 1000000, disjoint from the strategies' seeds 0, 1, ...;
-failures count as the lowest scores): reaching it means finding a top-1%
-function of the space.
+target is a quantile (--quantile, default 0.998, the value at or below it) of
+the scores of a fixed reference sample of --reference (500) distinct random
+candidates of the space (generator seed 1000000, disjoint from the strategies'
+seeds 0, 1, ...; failures count as the lowest scores).  On spirals that is
+0.975 validation accuracy, reached by 0.6% of the reference sample (scores
+come in steps of 1/160, so nearby quantiles tie: 0.99 gives 0.96875, reached
+by 1.8%, which random search finds in a median of 22 evaluations and no
+strategy then does much better).  Swish scores 0.9875.
 
-    python bench/search_efficiency.py --dataset spirals --strategies random,evolution,optuna,surrogate
+    python bench/search_efficiency.py --dataset spirals --seeds 10 --budget 200 \
+        --strategies random,evolution,optuna,surrogate
 
 Options per strategy: evolution runs with population 10; the surrogate runs
 without its baselines (``baselines=()``), so that every strategy starts from
@@ -119,7 +123,7 @@ def main(argv=None) -> None:
     parser.add_argument("--tol", type=float, default=0.01)
     parser.add_argument("--strategies", default="random,evolution,optuna")
     parser.add_argument("--dataset", help="score on this dataset (default protocol) instead of a planted teacher")
-    parser.add_argument("--quantile", type=float, default=0.99, help="with --dataset: the target's quantile")
+    parser.add_argument("--quantile", type=float, default=0.998, help="with --dataset: the target's quantile")
     parser.add_argument("--reference", type=int, default=500, help="with --dataset: random candidates behind it")
     parser.add_argument("--option", action="append", default=[], metavar="STRATEGY.KEY=VALUE",
                         help="a strategy option (YAML value), repeatable")
