@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-import actsearch
 from actsearch.analysis import report
 from actsearch.cli import main
 from actsearch.results import ResultsWriter, load_results
@@ -124,24 +123,6 @@ def plain_text(parser: Checker) -> str:
 
 
 # --- fixtures -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    """A real small search with a final stage; its folder holds evaluations.csv and config.yaml."""
-    out = tmp_path_factory.mktemp("runs") / "small-random"
-    actsearch.search(space="small", strategy="random", dataset="moons", budget=12, seed=0, out=str(out),
-                     hidden=(8,), epochs=3, seeds=2, final_k=3, final_seeds=3, progress=False)
-    return out
-
-
-@pytest.fixture(scope="module")
-def run_dir2(tmp_path_factory):
-    """A shorter run without a final stage."""
-    out = tmp_path_factory.mktemp("runs") / "small-random-2"
-    actsearch.search(space="small", strategy="random", dataset="moons", budget=6, seed=1, out=str(out),
-                     hidden=(8,), epochs=3, seeds=1, final_k=0, baselines=(), progress=False)
-    return out
-
 
 @pytest.fixture(scope="module")
 def main_report(run_dir, tmp_path_factory):
