@@ -114,12 +114,53 @@ def _xor(seed: int, n: int = 1000):
     return X, y, "classification", ["x0", "x1"], "target"
 
 
+@dataclass
+class Teacher:
+    """The network behind a planted problem: ``y = f(X @ W1 + b1) @ w2`` (before noise)."""
+
+    expr: str
+    W1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+
+    def first_layer(self, data: Dataset) -> np.ndarray:
+        """The teacher's hidden layer in ``data``'s standardised inputs, bias as the last row.
+
+        This is the layout of :class:`actsearch.networks.MLP` layers, so a
+        student can start from (or be frozen at) the teacher's features.
+
+        >>> t = planted_teacher("tanh(x)")
+        >>> t.first_layer(load_dataset("planted:tanh(x)")).shape
+        (5, 16)
+        """
+        W = data.x_scale[:, None] * self.W1
+        return np.vstack([W, self.b1 + data.x_mean @ self.W1])
+
+
+def _teacher(rng: np.random.Generator, expr: str, n: int, n_features: int, hidden: int):
+    X = rng.standard_normal((n, n_features))
+    W1 = rng.standard_normal((n_features, hidden)) / math.sqrt(n_features)
+    b1 = rng.normal(0.0, 0.5, hidden)
+    w2 = rng.standard_normal(hidden) / math.sqrt(hidden)
+    return X, Teacher(expr, W1, b1, w2)
+
+
+def planted_teacher(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden: int = 16) -> Teacher:
+    """The teacher network of :func:`planted` with the same arguments.
+
+    >>> planted_teacher("tanh(x)", seed=0).W1.shape
+    (4, 16)
+    """
+    return _teacher(np.random.default_rng(seed), expr, n, n_features, hidden)[1]
+
+
 def planted(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden: int = 16,
             noise: float = 0.02):
     """Regression data from a random teacher network whose hidden activation is ``expr``.
 
     A student with the teacher's activation can fit it almost perfectly, so a
-    search on it has a known answer (the "planted" activation).
+    search on it has a known answer (the "planted" activation).  The teacher
+    itself is :func:`planted_teacher`.
 
     >>> X, y, task, _, _ = planted("tanh(x)", seed=0)
     >>> X.shape, task
@@ -128,12 +169,9 @@ def planted(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden
     from .expression import parse
 
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, n_features))
-    W1 = rng.standard_normal((n_features, hidden)) / math.sqrt(n_features)
-    b1 = rng.normal(0.0, 0.5, hidden)
-    w2 = rng.standard_normal(hidden) / math.sqrt(hidden)
+    X, t = _teacher(rng, expr, n, n_features, hidden)
     with np.errstate(all="ignore"):
-        y = parse(expr)(X @ W1 + b1) @ w2
+        y = parse(expr)(X @ t.W1 + t.b1) @ t.w2
     if not np.all(np.isfinite(y)) or np.std(y) == 0:
         raise DatasetError(f"planted:{expr}: the teacher's outputs are not usable (non-finite or constant)")
     y = y + rng.normal(0.0, noise * np.std(y), n)

@@ -51,7 +51,10 @@ class TrainConfig:
     with the weights (``beta`` also matches ``beta_u1``, the per-slot names of
     search spaces), one value per network, per layer or per neuron
     (``granularity``), as in PANGAEA and Swish's trainable beta.  ``init`` is ``"he"``, ``"xavier"`` or ``None`` to
-    choose from the activation (He for rectifier-like functions).
+    choose from the activation (He for rectifier-like functions).  ``frozen``
+    lists layers whose weights keep their starting values (0 is the first
+    hidden layer, ``len(hidden)`` the output layer): random features, or a
+    teacher's features in a planted problem (see :meth:`Trainer.fit`).
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -69,10 +72,12 @@ class TrainConfig:
     dtype: str = "float32"
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
+    frozen: tuple[int, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "learnable", tuple(self.learnable))
+        object.__setattr__(self, "frozen", tuple(sorted({int(i) for i in self.frozen})))
         self.validate()
 
     def validate(self) -> None:
@@ -91,6 +96,8 @@ class TrainConfig:
             (self.init in (None, "he", "xavier"), "init", "'he', 'xavier' or None"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
+            (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
+             f"layer indices from 0 to {len(self.hidden)}"),
         ]
         for ok, name, expected in checks:
             if not ok:
@@ -152,10 +159,11 @@ class MLP:
         self.theta = np.zeros(total, dtype=dtype)
         self.grad = np.zeros(total, dtype=dtype)
         self.weight_mask = np.zeros(total, dtype=dtype)  # 1 on weights, 0 on biases
-        self.W, self.G = [], []
+        self.W, self.G, self.offsets = [], [], []
         offset = 0
         for a, b in shapes:
             n = a * b
+            self.offsets.append(offset)
             self.W.append(self.theta[offset:offset + n].reshape(a, b))
             self.G.append(self.grad[offset:offset + n].reshape(a, b))
             self.weight_mask[offset:offset + (a - 1) * b] = 1.0
@@ -319,19 +327,27 @@ class Trainer:
         return flow
 
     # --- training --------------------------------------------------------------
-    def fit(self, seed: int, on_epoch: Callable[[int, float], bool] | None = None) -> TrainResult:
+    def fit(self, seed: int, on_epoch: Callable[[int, float], bool] | None = None,
+            start: dict[int, np.ndarray] | None = None) -> TrainResult:
         """Train from scratch with ``seed`` (initial weights, batch order, dropout).
 
+        ``start`` maps layer indices to starting weights of shape ``(fan_in +
+        1, fan_out)``, bias in the last row, in place of the random ones.
         The validation split is scored after every epoch when early stopping
         is on or ``on_epoch`` is given; ``on_epoch(epoch, val_score)``
         returning True stops the run with status ``pruned`` (Optuna's pruners
         plug in here).
         """
-        start = time.perf_counter()
+        began = time.perf_counter()
         cfg = self.config
         rng = np.random.default_rng(seed)
         net = MLP(self.X["train"].shape[1] - 1, cfg.hidden, self.n_out, self.dtype)
         net.initialise(rng, self.init)
+        for layer, weights in (start or {}).items():
+            if np.shape(weights) != net.W[layer].shape:
+                raise ConfigError(f"starting weights of layer {layer}: expected shape {net.W[layer].shape}, "
+                                  f"got {np.shape(weights)}")
+            net.W[layer][:] = weights
         if self.learn is not None:
             self.learn.reset()
         flow = self.grad_flow(net)
@@ -353,7 +369,7 @@ class Trainer:
                 setattr(result, name, math.nan)
         if self.learn is not None:
             result.learned = self.learn.learned()
-        result.seconds = time.perf_counter() - start
+        result.seconds = time.perf_counter() - began
         self.net = net
         return result
 
@@ -445,6 +461,11 @@ class Trainer:
         learn_optimizer = make_optimizer(cfg, learn.values.size, self.dtype) if learn is not None else None
         best_learned = None
         decay = (net.weight_mask * cfg.l2).astype(self.dtype) if cfg.l2 > 0 else None
+        trainable = None
+        if cfg.frozen:
+            trainable = np.ones_like(theta)
+            for layer in cfg.frozen:
+                trainable[net.offsets[layer]:net.offsets[layer] + net.W[layer].size] = 0.0
         early = cfg.early_stopping and len(self.y["val"]) > 0
         best_loss, best_theta, best_epoch, waited = math.inf, None, 0, 0
         for epoch in range(1, cfg.epochs + 1):
@@ -456,6 +477,8 @@ class Trainer:
                 self.backprop(net, X_epoch[lo:lo + B], T_epoch[lo:lo + B], rng, buffers)
                 if decay is not None:
                     grad += decay * theta
+                if trainable is not None:
+                    grad *= trainable
                 if cfg.clip_norm is not None:
                     norm = math.sqrt(float(np.dot(grad, grad)))
                     if norm > cfg.clip_norm:

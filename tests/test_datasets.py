@@ -527,3 +527,16 @@ def test_make_dataset_regression_target_nonfinite():
 def test_out_of_range_seed_is_a_dataset_error(seed):
     with pytest.raises(ActsearchError):
         load_dataset("iris", seed=seed)
+
+
+def test_planted_teachers_first_layer_reproduces_its_pre_activations():
+    from actsearch.datasets import planted, planted_teacher
+    from actsearch.expression import parse
+
+    X, y, *_ = planted("tanh(x)", seed=3, noise=0.0)
+    teacher = planted_teacher("tanh(x)", seed=3)
+    np.testing.assert_allclose(parse("tanh(x)")(X @ teacher.W1 + teacher.b1) @ teacher.w2, y)
+    data = load_dataset("planted:tanh(x)", seed=3)
+    raw = data.X_test * data.x_scale + data.x_mean
+    ones = np.hstack([data.X_test, np.ones((len(data.X_test), 1))])
+    np.testing.assert_allclose(ones @ teacher.first_layer(data), raw @ teacher.W1 + teacher.b1, atol=1e-10)

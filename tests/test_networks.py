@@ -277,3 +277,52 @@ def test_learned_values_are_reported_and_training_moves_them():
     assert result.learned["beta"][0] != 1.0
     fixed = train("x*sigmoid(beta*x)", data, TrainConfig(hidden=(16,), epochs=40, lr=0.01), seed=0)
     assert fixed.learned == {}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learnable_beta_recovers_the_teachers_beta(seed):
+    """Teacher x*sigmoid(2.5x); the student starts at beta = 1 and learns it back.
+
+    x*sigmoid(beta*x) is a scale family: (beta*k, W1/k, w2*k) computes the same
+    network, so beta is identifiable only when the pre-activation scale is
+    pinned.  The student's hidden layer is therefore the teacher's, frozen; the
+    output layer and beta are trained.  A fully trainable student fits as well
+    with any beta (measured: beta ends anywhere from 1.1 to 2.0).
+    """
+    from actsearch.datasets import planted_teacher
+
+    data = load_dataset("planted:x*sigmoid(2.5*x)", seed=seed)
+    start = {0: planted_teacher("x*sigmoid(2.5*x)", seed=seed).first_layer(data)}
+    base = {"hidden": (16,), "epochs": 100, "lr": 0.01, "frozen": (0,), "early_stopping": False, "dtype": "float64"}
+    learned = Trainer("x*sigmoid(beta*x)", data, TrainConfig(learnable=("beta",), **base)).fit(seed, start=start)
+    fixed = Trainer("x*sigmoid(beta*x)", data, TrainConfig(**base)).fit(seed, start=start)
+    assert abs(learned.learned["beta"][0] - 2.5) < 0.3
+    assert learned.test_loss < 0.5 * fixed.test_loss and learned.test_score > fixed.test_score
+
+
+def test_frozen_layers_keep_their_starting_weights():
+    data = _small_data("regression")
+    start = {0: np.random.default_rng(5).normal(size=(5, 6))}
+    trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(6, 3), epochs=5, frozen=(0, 2), early_stopping=False))
+    trainer.fit(0, start=start)
+    np.testing.assert_array_equal(trainer.net.W[0], start[0].astype(np.float32))
+    untouched = Trainer("tanh(x)", data, TrainConfig(hidden=(6, 3), epochs=1))
+    untouched.fit(0)  # same seed: the same random output layer before training
+    np.testing.assert_array_equal(trainer.net.W[2], _initial_output_layer(untouched, 0))
+    assert not np.allclose(trainer.net.W[1], untouched.net.W[1])  # the middle layer trained
+
+
+def _initial_output_layer(trainer, seed):
+    net = MLP(trainer.X["train"].shape[1] - 1, trainer.config.hidden, trainer.n_out, trainer.dtype)
+    net.initialise(np.random.default_rng(seed), trainer.init)
+    return net.W[-1]
+
+
+def test_bad_starting_weights_and_frozen_layers_are_named():
+    from actsearch.errors import ConfigError
+
+    data = _small_data("regression")
+    with pytest.raises(ConfigError, match="starting weights of layer 0: expected shape"):
+        Trainer("tanh(x)", data, TrainConfig(hidden=(6,), epochs=1)).fit(0, start={0: np.zeros((3, 6))})
+    with pytest.raises(ConfigError, match="frozen"):
+        TrainConfig(hidden=(6,), frozen=(2,))
