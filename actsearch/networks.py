@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -55,6 +55,8 @@ class TrainConfig:
     lists layers whose weights keep their starting values (0 is the first
     hidden layer, ``len(hidden)`` the output layer): random features, or a
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
+    ``param_lr`` is the learning rate of the learnable activation parameters
+    (default: ``lr``); DARTS trains its mixture weights on their own rate.
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -73,6 +75,7 @@ class TrainConfig:
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
     frozen: tuple[int, ...] = ()
+    param_lr: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -93,6 +96,8 @@ class TrainConfig:
             (0 <= self.l2 < math.inf, "l2", "a non-negative number"),
             (self.clip_norm is None or 0 < self.clip_norm < math.inf, "clip_norm", "positive or None"),
             (self.patience >= 1, "patience", "at least 1"),
+            (self.param_lr is None or (self.param_lr > 0 and math.isfinite(self.param_lr)), "param_lr",
+             "a positive number or None"),
             (self.init in (None, "he", "xavier"), "init", "'he', 'xavier' or None"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
@@ -244,8 +249,9 @@ class Trainer:
         names = [p for p in self.params if any(p == n or p.startswith(n + "_") for n in wanted)]
         self.learn = LearnableParams(names, self.params, config.hidden, config.granularity, np.dtype(config.dtype)) \
             if names else None
-        # value, f'(z) and d f/d(learnable parameters) in one pass
-        self.act_train = self.expr.compile(("x", *names))
+        # value and f'(z) in the forward pass; the gradients of learnable
+        # parameters in reverse mode, whose cost does not grow with their number
+        self.act_train = self.expr.compile(("x",), reverse=names)
         self.act_eval = self.expr.compile(())
         self.init = config.init or choose_init(self.expr)
         self.task = data.task
@@ -391,19 +397,24 @@ class Trainer:
         Hs = buffers.get(b)
         if Hs is None:
             Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in self.config.hidden]
-        inputs, derivs, param_derivs = [H], [], []
+        inputs, derivs, states, masks = [H], [], [], []
         for layer in range(L):
-            a, d, *dps = act(np.dot(H, W[layer]), self.layer_params(layer))
+            z = np.dot(H, W[layer])
+            if learn is None:
+                a, d = act(z, self.layer_params(layer))
+            else:
+                (a, d), state = act.forward(z, self.layer_params(layer))
+                states.append(state)
+            mask = None
             if keep < 1.0 and rng is not None:
                 mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
                 a = a * mask
                 d = d * mask
-                dps = [dp * mask for dp in dps]
+            masks.append(mask)
             H = Hs[layer]
             H[:, :-1] = a
             inputs.append(H)
             derivs.append(d)
-            param_derivs.append(dps)
         z = np.dot(H, W[L])
         # delta = dLoss/dz for the mean loss over the batch, in place on z.
         if self.task == "multiclass":
@@ -433,9 +444,11 @@ class Trainer:
                 delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
                 continue
             upstream = np.dot(delta, W[layer][:-1].T)  # dLoss/d(activation output)
-            for name, dp in zip(learn.names, param_derivs[layer - 1]):
+            mask = masks[layer - 1]
+            grads = act.vjp(states[layer - 1], upstream if mask is None else upstream * mask)
+            for name, g_elementwise in zip(learn.names, grads):
                 g = learn.grad_views[layer - 1][name]
-                g += (upstream * dp).sum(axis=0 if g.ndim else None)
+                g += g_elementwise.sum(axis=0 if g.ndim else None)
             delta = upstream * derivs[layer - 1]
         np.dot(inputs[0].T, delta, out=G[0])
 
@@ -458,7 +471,9 @@ class Trainer:
         buffers: dict[int, list[np.ndarray]] = {}  # activation buffers per batch size
         optimizer = make_optimizer(cfg, theta.size, self.dtype)
         learn = self.learn
-        learn_optimizer = make_optimizer(cfg, learn.values.size, self.dtype) if learn is not None else None
+        learn_optimizer = None
+        if learn is not None:
+            learn_optimizer = make_optimizer(replace(cfg, lr=cfg.param_lr or cfg.lr), learn.values.size, self.dtype)
         best_learned = None
         decay = (net.weight_mask * cfg.l2).astype(self.dtype) if cfg.l2 > 0 else None
         trainable = None

@@ -107,15 +107,17 @@ class Expression:
         return fingerprint_values(values)
 
     # --- numbers ----------------------------------------------------------------
-    def compile(self, wrt: Sequence[str] = ("x",)) -> CompiledFunction:
-        """The compiled program for the value and the derivatives along ``wrt``."""
-        key = tuple(wrt)
+    def compile(self, wrt: Sequence[str] = ("x",), reverse: Sequence[str] = ()) -> CompiledFunction:
+        """The compiled program for the value and the derivatives along ``wrt``
+        (forward mode), and for the gradients of parameters in ``reverse``
+        (reverse mode, see :meth:`CompiledFunction.vjp`)."""
+        key = (tuple(wrt), tuple(reverse))
         cache = self.__dict__.setdefault("_compiled", {})
         if key not in cache:
-            unknown = [w for w in key if w not in self.params and w not in self.variables]
+            unknown = [w for w in (*key[0], *key[1]) if w not in self.params and w not in self.variables]
             if unknown:
                 raise ValueError(f"cannot differentiate with respect to {unknown}: not in {str(self)!r}")
-            cache[key] = compile_tree(self.tree, key)
+            cache[key] = compile_tree(self.tree, key[0], key[1])
         return cache[key]
 
     def _inputs(self, x, params):

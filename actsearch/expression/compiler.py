@@ -8,6 +8,12 @@ a constant (``dx/dx = 1``) are folded away, identical subtrees are computed
 once, and partials that are just an argument's value (``d(a*b)/da = b``) cost
 nothing.  There is no per-element Python and no eval: running the program is
 one Python loop over a handful of NumPy calls.
+
+Gradients with respect to many parameters (a DARTS mixture has one logit per
+choice) are cheaper in reverse mode: :func:`compile_tree` with ``reverse``
+appends a second, backward program that takes the upstream gradient and
+accumulates adjoints, ``adj(arg) += adj(node) * partial``, from the output
+down to each parameter.  Its cost does not grow with the number of parameters.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..primitives import PRIMITIVES, Arg
-from .tree import Const, Node, Param, Var
+from .tree import Call, Const, Node, Param, Var
 
 
 @dataclass(frozen=True)
@@ -40,26 +46,35 @@ class CompiledFunction:
     may be Python floats or arrays that broadcast against ``x``.
     """
 
-    def __init__(self, program, n_registers, inputs, outputs, wrt):
+    def __init__(self, program, n_registers, inputs, outputs, wrt, reverse=(), n_forward=None,
+                 upstream=None, adjoints=()):
         self._program = program
         self._n = n_registers
         self._inputs = inputs  # (register, name) for variables and parameters
         self._outputs = outputs  # symbols
         self.wrt = tuple(wrt)
+        self.reverse = tuple(reverse)
         self.n_ops = len(program)
+        self._n_forward = len(program) if n_forward is None else n_forward
+        self._upstream, self._adjoints = upstream, list(adjoints)
         # Registers that depend on a variable have its shape; outputs that are
         # all such registers are returned as they are.
-        varying = {reg for reg, kind, _ in inputs if kind == "var"}
+        varying = {reg for reg, kind, _ in inputs if kind == "var"} | ({upstream} if upstream is not None else set())
         for _, out, ins in program:
             if varying.intersection(ins):
                 varying.add(out)
         self._direct = all(isinstance(s, int) and s in varying for s in outputs)
+        self._backward = self._program[self._n_forward:]
         # An op on scalars only (a parameter expression such as 1 - beta) gives a
         # NumPy float64 scalar, which would turn float32 work into float64: such
         # results go back to Python floats.
         self._program = [(fn if out in varying else _scalar_op(fn), out, ins) for fn, out, ins in program]
 
     def __call__(self, x, params=None):
+        return self.forward(x, params)[0]
+
+    def forward(self, x, params=None) -> tuple[tuple, list]:
+        """``(outputs, registers)``: the registers feed :meth:`vjp` afterwards."""
         regs: list = [None] * self._n
         for reg, kind, name in self._inputs:
             if kind == "const":
@@ -68,12 +83,25 @@ class CompiledFunction:
                 regs[reg] = x if not isinstance(x, dict) else x[name]
             else:
                 regs[reg] = _as_operand(params[name])
-        for fn, out, ins in self._program:
+        for fn, out, ins in self._program[:self._n_forward]:
             regs[out] = fn(*[regs[i] for i in ins])
         if self._direct:  # every output is an array computed from x: no copies
-            return tuple([regs[i] for i in self._outputs])
+            return tuple([regs[i] for i in self._outputs]), regs
         like = x if not isinstance(x, dict) else next(iter(x.values()))
-        return tuple(_materialise(sym, regs, like) for sym in self._outputs)
+        return tuple(_materialise(sym, regs, like) for sym in self._outputs), regs
+
+    def vjp(self, registers: list, upstream) -> list:
+        """``upstream * d(value)/d(p)`` for each name in ``reverse``, elementwise.
+
+        ``registers`` come from :meth:`forward` on the same inputs; summing a
+        result gives the gradient of ``sum(upstream * value)`` for a shared
+        parameter.
+        """
+        regs = list(registers)
+        regs[self._upstream] = upstream
+        for fn, out, ins in self._backward:
+            regs[out] = fn(*[regs[i] for i in ins])
+        return [_materialise(sym, regs, upstream) for sym in self._adjoints]
 
 
 def _scalar_op(fn):
@@ -226,8 +254,55 @@ def _tangent(builder: _Builder, node: Node, name: str, memo: dict):
     return out
 
 
-def compile_tree(tree: Node, wrt: Sequence[str] = ("x",)) -> CompiledFunction:
+def _partial(builder: _Builder, node: Call, i: int):
+    """The symbol of d(node)/d(arg i), from the primitive's declared partials."""
+    prim = PRIMITIVES[node.op]
+    args = [_value(builder, a) for a in node.args]
+    args += [_K(d) for d in prim.defaults[len(args) - prim.min_arity:]]
+    d = prim.partials[i]
+    if isinstance(d, Arg):
+        return args[d.index]
+    if callable(d):
+        regs = tuple(builder.as_register(a) for a in args)
+        return builder.emit(("partial", node.op, i), d, (_value(builder, node),) + regs)
+    return _K(float(d))
+
+
+def _adjoints(builder: _Builder, tree: Node, names: Sequence[str], upstream: int) -> list:
+    """Reverse accumulation from ``tree`` (seeded with ``upstream``) to the parameters ``names``."""
+    wanted = set(names)
+    order: list[Node] = []  # each distinct node after all of its arguments
+    depends: dict[Node, bool] = {}
+
+    def visit(node: Node) -> bool:
+        if node not in depends:
+            if isinstance(node, Param):
+                depends[node] = node.name in wanted
+            elif isinstance(node, Call):
+                depends[node] = any([visit(a) for a in node.args])
+            else:
+                depends[node] = False
+            order.append(node)
+        return depends[node]
+
+    visit(tree)
+    adj = {tree: upstream}
+    for node in reversed(order):  # parents before their arguments
+        a = adj.get(node)
+        if a is None or not isinstance(node, Call) or not depends[node]:
+            continue
+        for i, arg in enumerate(node.args):
+            if depends[arg]:
+                adj[arg] = builder.plus(adj.get(arg), builder.times(a, _partial(builder, node, i)))
+    return [adj.get(Param(name)) for name in names]
+
+
+def compile_tree(tree: Node, wrt: Sequence[str] = ("x",), reverse: Sequence[str] = ()) -> CompiledFunction:
     """Compile ``tree`` into a function returning its value and its derivatives.
+
+    ``wrt`` are differentiated in forward mode (returned with the value);
+    ``reverse`` names parameters whose gradients :meth:`CompiledFunction.vjp`
+    computes by reverse accumulation.
 
     >>> from actsearch.expression.parser import parse_tree
     >>> f = compile_tree(parse_tree("x * sigmoid(x)")[0], wrt=("x",))
@@ -238,4 +313,10 @@ def compile_tree(tree: Node, wrt: Sequence[str] = ("x",)) -> CompiledFunction:
     builder = _Builder()
     value = _value(builder, tree)
     tangents = [_tangent(builder, tree, name, {}) for name in wrt]
-    return CompiledFunction(builder.program, builder.n, builder.inputs, [value, *tangents], wrt)
+    if not reverse:
+        return CompiledFunction(builder.program, builder.n, builder.inputs, [value, *tangents], wrt)
+    n_forward = len(builder.program)
+    upstream = builder.new()
+    adjoints = _adjoints(builder, tree, reverse, upstream)
+    return CompiledFunction(builder.program, builder.n, builder.inputs, [value, *tangents], wrt, reverse,
+                            n_forward, upstream, adjoints)
