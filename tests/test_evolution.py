@@ -1,5 +1,6 @@
 """Evolution (DEAP genetic programming, ask/tell) on a cheap synthetic objective: no training."""
 
+import copy
 import itertools
 import math
 import random
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 from actsearch.expression import Expression, depth, parse, size
-from actsearch.spaces import load_space
+from actsearch.expression.tree import Call, Const, Param, walk
+from actsearch.spaces import load_space, space_from_dict
 from actsearch.strategies import Outcome, get_strategy
 from actsearch.strategies.evolution import EvolutionSearch
 from actsearch.strategies.random_search import RandomSearch
@@ -259,3 +261,172 @@ def test_bloat_limits_tight():
     strategy = make("gp_tree", seed=2, max_height=2, max_size=5)
     cands, _ = run(strategy, SWISH, 80)
     assert all(depth(c.expression.tree) <= 2 and size(c.expression.tree) <= 5 for c in cands)
+
+
+# --- PANGAEA's structural parameter mutations ---------------------------------------------------
+GRID = np.linspace(-3, 3, 50)
+
+
+def n_params(tree) -> int:
+    """Parameter leaves in an expression tree (each occurrence counts)."""
+    return sum(isinstance(n, Param) for n in walk(tree))
+
+
+def unwrapped(tree):
+    """Every tree obtained by replacing one ``mul(<param>, s)`` by ``s``."""
+    if isinstance(tree, Call):
+        if tree.op == "mul" and isinstance(tree.args[0], Param):
+            yield tree.args[1]
+        for i, arg in enumerate(tree.args):
+            for sub in unwrapped(arg):
+                yield Call(tree.op, tree.args[:i] + (sub,) + tree.args[i + 1:])
+
+
+def values(expr, **params):
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(np.asarray(Expression(expr.tree, {**expr.params, **params})(GRID), float), GRID.shape)
+
+
+def test_param_add_wraps_a_subtree_in_a_new_parameter():
+    strategy = make("gp_tree", seed=3)
+    before = parse("tanh(x) + 0.5 * x")
+    results = set()
+    for _ in range(40):
+        ind = strategy.from_expression(before)
+        ind.params["beta"] = 2.2  # a stale value for a parameter the tree does not use
+        after = strategy.to_expression(strategy._mutate_param_add(ind))
+        assert n_params(after.tree) == 1 and len(ind) == size(before.tree) + 2
+        assert before.tree in list(unwrapped(after.tree))  # mul(beta, subtree) around one subtree
+        assert after.params == {"beta": 1.0} == ind.params  # a new parameter starts at its default
+        assert np.array_equal(values(after), values(before))
+        assert not np.allclose(values(after, beta=2.0), values(before))
+        results.add(str(after))
+    assert len(results) >= 5  # different subtrees get wrapped (7 sites)
+
+
+def test_param_add_shares_a_parameter_already_in_the_tree():
+    strategy = make("gp_tree", seed=3)
+    before = parse("x * sigmoid(beta * x)", params={"beta": 2.5})
+    after = strategy.to_expression(strategy._mutate_param_add(strategy.from_expression(before)))
+    assert n_params(after.tree) == 2 and after.params == {"beta": 2.5}
+    assert before.tree in list(unwrapped(after.tree))
+
+
+def test_param_add_prefers_an_unused_parameter():
+    space = space_from_dict({"name": "two", "kind": "tree", "primitives": ["add", "mul", "tanh"],
+                             "params": {"alpha": [0.1, 3.0], "beta": [0.1, 3.0]}})
+    strategy = EvolutionSearch(space, np.random.default_rng(0), 10)
+    for _ in range(10):
+        ind = strategy.from_expression(parse("tanh(alpha * x)", params={"alpha": 0.4}))
+        after = strategy.to_expression(strategy._mutate_param_add(ind))
+        assert after.params == {"alpha": 0.4, "beta": 1.0}
+
+
+def test_param_remove_freezes_a_parameter_into_a_constant():
+    strategy = make("gp_tree", seed=3)
+    before = parse("x * sigmoid(beta * x) + beta", params={"beta": 1.734})
+    ind = strategy.from_expression(before)
+    once = strategy.to_expression(strategy._mutate_param_remove(ind))
+    assert n_params(once.tree) == 1 and once.params == {"beta": 1.734}
+    assert 1.734 in [n.value for n in walk(once.tree) if isinstance(n, Const)]
+    assert np.array_equal(values(once), values(before))
+    twice = strategy.to_expression(strategy._mutate_param_remove(ind))
+    assert n_params(twice.tree) == 0 and twice.params == {} and "beta" not in ind.params
+    assert np.array_equal(values(twice), values(before))
+    assert twice.fingerprint == before.fingerprint
+    assert strategy._param_positions(ind) == []
+    # brought back, the dropped parameter starts afresh at its default
+    again = strategy.to_expression(strategy._mutate_param_add(ind))
+    assert again.params == {"beta": 1.0}
+
+
+def test_in_a_search_the_parameter_mutations_change_the_function():
+    """Bred candidates are told apart by their values: the new parameter or the constant takes a step."""
+    strategy = make("gp_tree", seed=5)
+    add = parse("tanh(x) + 0.5 * x")
+    for _ in range(20):
+        child = strategy.to_expression(strategy._mutate_param_add(strategy.from_expression(add), step=True))
+        assert n_params(child.tree) == 1 and 0.1 <= child.params["beta"] <= 3.0
+        assert np.array_equal(values(child, beta=1.0), values(add))  # the structure is the same as without the step
+        assert child.fingerprint != add.fingerprint or child.params["beta"] == 1.0
+    remove = parse("x * sigmoid(beta * x)", params={"beta": 1.7})
+    frozen = []
+    for _ in range(20):
+        child = strategy.to_expression(strategy._mutate_param_remove(strategy.from_expression(remove), step=True))
+        assert n_params(child.tree) == 0
+        (const,) = [n.value for n in walk(child.tree) if isinstance(n, Const)]
+        frozen.append(const)
+    assert all(0.1 <= c <= 3.0 for c in frozen) and len(set(frozen)) > 10
+    assert 1.2 < np.median(frozen) < 2.2  # a step from 1.7 (0.29 standard deviation)
+
+
+def mutation_origins(strategy, text, n=300, **params):
+    origins = set()
+    for _ in range(n):
+        ind = strategy.from_expression(parse(text, params=params))
+        child, origin = strategy._mutate(ind)
+        strategy._finish(child, origin)
+        origins.add(origin)
+        if origin in ("mut_param_add", "mut_param_remove"):
+            assert child.height <= strategy.max_height and len(child) <= strategy.max_size
+    return origins
+
+
+def test_param_mutations_offered_only_when_they_apply():
+    strategy = make("gp_tree", seed=0)
+    assert {"mut_param", "mut_param_add", "mut_param_remove"} <= mutation_origins(strategy, "x * sigmoid(beta * x)")
+    origins = mutation_origins(strategy, "tanh(x) + 0.5 * x")
+    assert "mut_param_add" in origins and not origins & {"mut_param", "mut_param_remove"}
+    no_mul = space_from_dict({"name": "nomul", "kind": "tree", "primitives": ["add", "tanh"],
+                              "params": {"beta": [0.1, 3.0]}})
+    origins = mutation_origins(EvolutionSearch(no_mul, np.random.default_rng(0), 10), "tanh(x + beta)")
+    assert "mut_param_remove" in origins and "mut_param_add" not in origins
+    # core-unit spaces keep their parameters inside templates: no parameter leaves to add or remove
+    core = EvolutionSearch(load_space("ramachandran2017"), np.random.default_rng(0), 10)
+    origins = mutation_origins(core, "x * sigmoid(beta * x)", n=100, beta=1.5)
+    assert "mut_param" in origins and not origins & {"mut_param_add", "mut_param_remove"}
+
+
+def test_param_add_respects_the_static_limits():
+    strategy = make("gp_tree", seed=0, max_height=2, max_size=4)
+    ind = strategy.from_expression(parse("tanh(x)"))
+    assert strategy._wrap_sites(ind) == [0, 1]  # exactly at the limits: height 2, 4 nodes
+    for _ in range(20):
+        child = strategy._mutate_param_add(copy.deepcopy(ind))
+        assert child.height == 2 and len(child) == 4
+    for text in ("tanh(sigmoid(x))", "x + tanh(x)", "x + 0.5"):  # too high, too big (twice)
+        assert strategy._wrap_sites(strategy.from_expression(parse(text))) == []
+        assert "mut_param_add" not in mutation_origins(strategy, text, n=100)
+    deep = make("gp_tree", seed=0)  # height 4, the limit: only the leaves at depth < 4 can be wrapped
+    ind = deep.from_expression(parse("tanh(sigmoid(x + abs(x)))"))
+    assert ind.height == 4
+    assert deep._wrap_sites(ind) == [3]  # x, the first argument of add, at depth 3
+    child = deep.to_expression(deep._mutate_param_add(ind))
+    assert str(child) == "tanh(sigmoid(beta * x + abs(x)))" and depth(child.tree) == 4
+
+
+def origin_sequence(seed, budget=400):
+    cands, _ = run(make("gp_tree", seed=seed), SWISH, budget)
+    return [(str(c.expression), tuple(sorted(c.expression.params.items())), c.info["origin"]) for c in cands]
+
+
+def test_search_breeds_with_the_parameter_mutations():
+    seq = origin_sequence(seed=3)
+    origins = [o for _, _, o in seq]
+    for origin in ("mut_param", "mut_param_add", "mut_param_remove"):
+        assert origins.count(origin) >= 3, (origin, origins.count(origin))
+    for text, params, origin in seq:
+        if origin == "mut_param_add":
+            assert "beta" in text and params
+    assert seq == origin_sequence(seed=3)  # deterministic with the seed, origins included
+    assert seq != origin_sequence(seed=4)
+
+
+def test_param_add_after_a_parameter_came_back_without_a_value():
+    """Removed, then brought back by crossover: the parameter has no value on the individual."""
+    strategy = make("gp_tree", seed=1)
+    ind = strategy.from_expression(parse("x * sigmoid(beta * x)", params={"beta": 2.0}))
+    del ind.params["beta"]
+    assert strategy.to_expression(ind).params == {"beta": 1.0}
+    child = strategy.to_expression(strategy._mutate_param_add(ind, step=True))
+    assert n_params(child.tree) == 2 and 0.1 <= child.params["beta"] <= 3.0

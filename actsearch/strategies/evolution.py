@@ -26,6 +26,17 @@ them by subtree crossover or one of several mutations, under static limits on
 height and size.  An offspring whose function (fingerprint) was already asked
 is bred again, up to ``max_tries`` times.
 
+Besides DEAP's mutations, parameters are mutated as in PANGAEA (Bingham &
+Miikkulainen, "Discovering Parametric Activation Functions", 2022): ``param``
+perturbs a parameter's value, and in a tree space ``param_add`` wraps a
+subtree as ``mul(beta, subtree)`` (a parameter where the function had none)
+and ``param_remove`` freezes one parameter leaf into a constant (one parameter
+fewer).  In PANGAEA both keep the function (the new parameter starts at 1,
+the constant holds the parameter's value) and training moves the parameters;
+here candidates are told apart by their values, so in a search the new
+parameter or the constant also takes a small step.  Swapping a parameter leaf
+for another name is already one of ``node_replacement``'s moves.
+
 DEAP's operators draw from Python's global :mod:`random`; every call into DEAP
 runs with a private :class:`random.Random`, derived from the strategy's
 generator, swapped into DEAP's modules, so the global state is never used or
@@ -62,7 +73,7 @@ _DEAP_RANDOM_MODULES = tuple(importlib.import_module(name) for name in (
 CORE_UNIT_MAX_HEIGHT = 4
 CORE_UNIT_MAX_SIZE = 15
 
-MUTATIONS = ("uniform", "node_replacement", "insert", "shrink", "ephemeral", "param")
+MUTATIONS = ("uniform", "node_replacement", "insert", "shrink", "ephemeral", "param", "param_add", "param_remove")
 
 
 class FitnessMax(base.Fitness):
@@ -108,6 +119,14 @@ class EvolutionSearch(Strategy):
     20), ``init_max_height`` (3), ``max_height`` and ``max_size`` (the static
     limits; the space's ``max_depth``/``max_size``, or 4 and 15 for core-unit
     spaces).
+
+    Each offspring records how it was bred in ``origin`` (``init``,
+    ``warm_start``, ``crossover``, ``mut_<mutation>``, ``mut_uniform_explore``,
+    ``immigrant``), handed out as ``candidate.info["origin"]``.  The mutations
+    are DEAP's (``uniform_grow``, ``uniform_half``, ``node_replacement``,
+    ``insert``, ``shrink``, ``ephemeral``) and PANGAEA's parameter mutations
+    (``param``, ``param_add``, ``param_remove``); each is drawn uniformly among
+    those that apply to the parent.
     """
 
     name = "evolution"
@@ -135,6 +154,9 @@ class EvolutionSearch(Strategy):
         self._templates: dict[str, Any] = {}
         self.pset = self._make_pset()
         self._const_class = self.pset.mapping.get("const")
+        # parameter leaves exist in tree spaces only (core units keep parameters inside templates)
+        self._param_leaves = tuple(space.params) if tree_space else ()
+        self._mul = self.pset.mapping.get("mul") if self._param_leaves else None
 
         limit_h = gp.staticLimit(key=operator.attrgetter("height"), max_value=self.max_height)
         limit_s = gp.staticLimit(key=len, max_value=self.max_size)
@@ -203,6 +225,19 @@ class EvolutionSearch(Strategy):
             out[name] = min(max(DEFAULT_PARAMS.get(name, 1.0), lo), hi)
         return out
 
+    def _param_value(self, ind, name: str) -> float:
+        """The individual's value of a parameter.
+
+        A space parameter it has no value for (dropped by ``param_remove``, then
+        brought back by crossover or another mutation) starts at its default.
+        """
+        params = getattr(ind, "params", {})
+        if name in params:
+            return params[name]
+        if name in self.space.params:
+            return self._default_params()[name]
+        return self._template_value(name)
+
     def _template_value(self, name: str) -> float:
         for t in self._templates.values():
             if name in t.params:
@@ -238,8 +273,7 @@ class EvolutionSearch(Strategy):
     def to_expression(self, ind: Individual) -> Expression:
         """The :class:`Expression` of an individual, with values for all its parameters."""
         tree = self.to_tree(ind)
-        params = getattr(ind, "params", {})
-        return Expression(tree, {n: params.get(n, self._template_value(n)) for n in param_names(tree)})
+        return Expression(tree, {n: self._param_value(ind, n) for n in param_names(tree)})
 
     def _finish(self, ind: Individual, origin: str) -> Individual:
         """Record the fingerprint of a new or changed individual."""
@@ -380,6 +414,10 @@ class EvolutionSearch(Strategy):
             ops.append("ephemeral")
         if any(n in self.space.params for n in param_names(self.to_tree(ind))):
             ops.append("param")
+        if self._wrap_sites(ind):
+            ops.append("param_add")
+        if self._const_class is not None and self._param_positions(ind):
+            ops.append("param_remove")
         op = ops[self._py.randrange(len(ops))]
         with self._deap_random():
             if op == "uniform_grow":
@@ -394,17 +432,86 @@ class EvolutionSearch(Strategy):
                 ind = gp.mutShrink(ind)[0]
             elif op == "ephemeral":
                 ind = gp.mutEphemeral(ind, mode="one")[0]
+            elif op == "param_add":
+                ind = self._mutate_param_add(ind, step=True)
+            elif op == "param_remove":
+                ind = self._mutate_param_remove(ind, step=True)
             else:
                 ind = self._mutate_param(ind)
         return ind, "mut_" + op
 
+    def _step(self, name: str, value: float) -> float:
+        """A Gaussian step of a parameter's value (10% of its range), kept in the range."""
+        lo, hi = self.space.params[name]
+        return round(min(max(value + self._py.gauss(0.0, 0.1 * (hi - lo)), lo), hi), 3)
+
     def _mutate_param(self, ind: Individual) -> Individual:
-        """Perturb one parameter of the individual within the space's range (Gaussian, 10% of it)."""
+        """Perturb one parameter of the individual within the space's range."""
         names = [n for n in param_names(self.to_tree(ind)) if n in self.space.params]
         name = names[self._py.randrange(len(names))]
-        lo, hi = self.space.params[name]
-        value = ind.params.get(name, self._template_value(name)) + self._py.gauss(0.0, 0.1 * (hi - lo))
-        ind.params[name] = round(min(max(value, lo), hi), 3)
+        ind.params[name] = self._step(name, self._param_value(ind, name))
+        return ind
+
+    def _param_positions(self, ind: Individual) -> list[int]:
+        """Where the tree has a parameter leaf (``beta``), as indices into its prefix list."""
+        return [i for i, node in enumerate(ind)
+                if isinstance(node, gp.Terminal) and node.value in self._param_leaves]
+
+    def _wrap_sites(self, ind: Individual) -> list[int]:
+        """Nodes whose subtree can become ``mul(P, subtree)`` within the static height and size limits.
+
+        Empty without parameter leaves or a ``mul`` primitive in the space.
+        Wrapping adds two nodes and one level below the wrapped node.
+        """
+        if self._mul is None or len(ind) + 2 > self.max_size:
+            return []
+        depths, stack = [], [0]
+        for node in ind:
+            d = stack.pop()
+            depths.append(d)
+            stack.extend([d + 1] * node.arity)
+        return [i for i in range(len(ind)) if max(depths[ind.searchSubtree(i)]) + 1 <= self.max_height]
+
+    def _mutate_param_add(self, ind: Individual, step: bool = False) -> Individual:
+        """PANGAEA's "add parameter": wrap a random subtree as ``mul(P, subtree)``.
+
+        A parameter not yet in the tree is preferred, for a new degree of
+        freedom; it starts at its default (1 for ``beta``: the same function,
+        as in PANGAEA, where training then moves it).  A name already in the
+        tree keeps its value, which every occurrence shares.  Candidates are
+        told apart by their values (fingerprints), so the same function would
+        only be bred again: in a search (``step``) the parameter then takes a
+        :meth:`_step`.
+        """
+        sites = self._wrap_sites(ind)
+        where = ind.searchSubtree(sites[self._py.randrange(len(sites))])
+        used = {ind[i].value for i in self._param_positions(ind)}
+        names = [n for n in self._param_leaves if n not in used] or list(self._param_leaves)
+        name = names[self._py.randrange(len(names))]
+        ind[where] = [self._mul, self.pset.mapping[name]] + ind[where]
+        if name not in used:
+            ind.params[name] = self._default_params()[name]
+        if step:
+            ind.params[name] = self._step(name, self._param_value(ind, name))
+        return ind
+
+    def _mutate_param_remove(self, ind: Individual, step: bool = False) -> Individual:
+        """PANGAEA's "remove parameter": freeze one parameter leaf into a constant of its value.
+
+        The same function, one parameter fewer (one that is no longer tuned
+        or, with ``--learnable``, trained); the parameter is dropped from the
+        individual once no leaf uses it, so it starts afresh if it comes back.
+        In a search (``step``) the constant takes a :meth:`_step`, for the
+        same function would only be bred again (a shared parameter's other
+        leaves keep the value: the occurrences are decoupled).
+        """
+        positions = self._param_positions(ind)
+        i = positions[self._py.randrange(len(positions))]
+        name = ind[i].value
+        value = self._param_value(ind, name)
+        ind[i] = self._make_const(self._step(name, value) if step else value)
+        if all(ind[j].value != name for j in self._param_positions(ind)):
+            ind.params.pop(name, None)
         return ind
 
     def _vary(self, parents: list[Individual], explore: int = 0) -> Individual:
