@@ -14,6 +14,7 @@ import sys
 from . import __version__
 from .errors import ActsearchError
 from .evaluation import _plain
+from .strategies.base import STRATEGIES
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -35,6 +36,19 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
     return value
+
+
+def strategy_option(text: str) -> tuple[str, object]:
+    """argparse type: KEY=VALUE for a strategy option; the value is read as YAML (safe_load)."""
+    import yaml
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE such as kappa=0.5, got {text!r}")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise argparse.ArgumentTypeError(f"option {key.strip()}: cannot read the value {value!r}") from None
 
 
 def param_value(text: str) -> tuple[str, float]:
@@ -166,6 +180,7 @@ def cmd_search(args) -> int:
             options["objectives"] = tuple(args.objectives.split(","))
     if args.strategy == "evolution" and args.population:
         options["population"] = args.population
+    options.update(dict(args.option or ()))
     config = SearchConfig(space=args.space, strategy=args.strategy, dataset=args.dataset, target=args.target,
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
@@ -219,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="search-space YAML file, or the name of one in search_spaces/ (default: an embedded "
                          "small space)")
     se.add_argument("--strategy", default=dflt.strategy,
-                    choices=("random", "exhaustive", "evolution", "optuna", "surrogate"),
+                    choices=tuple(STRATEGIES),
                     help=f"search strategy (default: {dflt.strategy})")
     se.add_argument("--budget", type=positive_int, default=dflt.budget,
                     help=f"search evaluations, every status counted (default: {dflt.budget})")
@@ -240,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
     se.add_argument("--population", type=positive_int, help="evolution: population size (default: 12)")
+    se.add_argument("--option", type=strategy_option, action="append", metavar="KEY=VALUE",
+                    help="a strategy option, repeatable (e.g. surrogate model=gp, mixture arch_lr=0.01); "
+                         "see each strategy's docstring")
     se.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                     help="worker processes that train candidates in parallel (default: all cores, "
                          f"{os.cpu_count() or 1} here); the table does not depend on it")

@@ -138,9 +138,11 @@ def _outcome(row: dict) -> Outcome:
     val = float(val) if val is not None and val == val else math.nan
     history = row.get("val_history")
     history = json.loads(history) if isinstance(history, str) and history else []
+    learned = row.get("learned")
     return Outcome(status=str(row["status"]), val_score=val, complexity=int(row["complexity"]),
                    cost=float(row.get("train_seconds") or 0.0),
-                   history=[math.nan if v is None else v for v in history])
+                   history=[math.nan if v is None else v for v in history],
+                   learned=json.loads(learned) if isinstance(learned, str) and learned else {})
 
 
 def _cached_fields(hit: dict) -> dict:
@@ -150,8 +152,8 @@ def _cached_fields(hit: dict) -> dict:
             "reason": f"same function as eval {hit['eval_id']} ({hit['expression']})"}
 
 
-def _task(expr: Expression, seeds: Sequence[int], pruner=None) -> Task:
-    return Task(str(expr), dict(expr.params), tuple(seeds), pruner)
+def _task(expr: Expression, seeds: Sequence[int], pruner=None, train: dict | None = None) -> Task:
+    return Task(str(expr), dict(expr.params), tuple(seeds), pruner, dict(train or {}))
 
 
 def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
@@ -164,7 +166,7 @@ def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
     reason = screen(expr)
     if reason is not None:
         return "fields", {"status": "rejected", "reason": reason, "seeds": 0, "train_seconds": 0.0}
-    return "task", _task(expr, range(run.config.seeds), strategy.pruner(cand))
+    return "task", _task(expr, range(run.config.seeds), strategy.pruner(cand), cand.train)
 
 
 def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
@@ -227,6 +229,8 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                         fields_ = _cached_fields(rows[value])
                     else:
                         fields_ = value
+                    if cand.supernet and fields_.get("status") == "ok":
+                        fields_ = {**fields_, "status": "mixture", "reason": cand.supernet}
                     row = run.record({"stage": "search", "strategy": run.config.strategy,
                                       "generation": cand.generation, "trial": cand.trial,
                                       **run.describe(cand.expression), **fields_})
@@ -364,7 +368,9 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         else load_space(config.space)
     if data is None:
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
-    strategy_cls = get_strategy(config.strategy)
+    # the strategy checks its options before anything is written
+    strategy = get_strategy(config.strategy)(space, np.random.default_rng(config.seed), config.budget,
+                                             **config.strategy_options)
     previous = None
     if out is not None:
         _config_check(out, config)
@@ -375,7 +381,6 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
             _drop_partial_last_line(path)
             previous = load_results(path)
     run = _Run(config, data, space, out, progress)
-    strategy = strategy_cls(space, np.random.default_rng(config.seed), config.budget, **config.strategy_options)
     if config.warm_start:
         strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
     search_prev: list[dict] = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -34,12 +34,14 @@ from .results import dumps_scores
 
 @dataclass
 class Task:
-    """One candidate to train: its text, parameter values and training seeds."""
+    """One candidate to train: its text, parameter values, training seeds, and any
+    training settings that differ from the protocol (``train``)."""
 
     expression: str
     params: dict = field(default_factory=dict)
     seeds: tuple[int, ...] = (0,)
     pruner: Callable[[int, float], bool] | None = None  # in-process only
+    train: dict = field(default_factory=dict)
 
 
 def train_candidate(task: Task, data: Dataset, config: TrainConfig) -> dict:
@@ -51,7 +53,7 @@ def train_candidate(task: Task, data: Dataset, config: TrainConfig) -> dict:
     end a long search.
     """
     expr = parse(task.expression, params=task.params)
-    trainer = Trainer(expr, data, config)
+    trainer = Trainer(expr, data, replace(config, **task.train) if task.train else config)
     results = []
     for i, seed in enumerate(task.seeds):
         try:

@@ -14,8 +14,10 @@ fingerprint        a hash of its values on fixed probes (equal functions, equal 
 complexity         its node count
 params             its parameter values, as JSON
 dataset, seeds     the dataset and the number of training seeds
-status             ok, diverged, rejected, cached or pruned
-reason             why it was rejected, diverged, pruned or cached
+status             ok, diverged, rejected, cached or pruned; ``mixture`` for the
+                   one training of a DARTS mixture over many candidates
+reason             why it was rejected, diverged, pruned or cached; what a
+                   mixture covered
 val_score(_std)    mean (and std) of the validation score over the seeds
 test_score(_std)   the same on the test split; never used for selection
 test_scores        the per-seed test scores, as JSON (for paired tests)
@@ -58,7 +60,7 @@ SCHEMA: dict[str, str] = {
     "version": "string",
 }
 COLUMNS = list(SCHEMA)
-STATUSES = ("ok", "diverged", "rejected", "cached", "pruned")
+STATUSES = ("ok", "diverged", "rejected", "cached", "pruned", "mixture")
 
 
 class ResultsError(ActsearchError):

@@ -29,12 +29,19 @@ class Candidate:
 
     ``generation`` (evolution) or ``trial`` (Optuna) go into the table;
     ``info`` is the strategy's own (an Optuna trial, a DEAP individual).
+    ``train`` holds training settings that differ from the protocol for this
+    candidate (a mixture's learnable logits).  A non-empty ``supernet``
+    marks a mixture over many candidates (DARTS): it describes the mixture,
+    becomes the row's reason, and the row's status is ``mixture``, so it is
+    never a winner itself.
     """
 
     expression: Expression
     generation: int | None = None
     trial: int | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+    supernet: str = ""
 
 
 @dataclass
@@ -44,7 +51,8 @@ class Outcome:
     ``status`` is ``ok``, ``diverged``, ``rejected``, ``cached`` or ``pruned``;
     ``val_score`` is the mean validation score over seeds (NaN when there is
     none); ``cost`` is the training time in seconds and ``complexity`` the node
-    count, for multi-objective strategies.
+    count, for multi-objective strategies.  ``learned`` holds learnable
+    parameters' final values (mean per layer over the seeds).
     """
 
     status: str
@@ -52,6 +60,7 @@ class Outcome:
     complexity: int = 0
     cost: float = 0.0
     history: list[float] = field(default_factory=list)
+    learned: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def fitness(self) -> float:
@@ -68,8 +77,16 @@ class Strategy(ABC):
     #: of parallel work.  It belongs to the strategy, never to the number of
     #: workers, so a search gives the same table however it is executed.
     batch_size: int = 1
+    #: the options the strategy understands; any other is a one-line error
+    option_names: tuple[str, ...] = ()
 
     def __init__(self, space: Space, rng: np.random.Generator, budget: int, **options):
+        unknown = sorted(set(options) - set(self.option_names))
+        if unknown:
+            from ..errors import ConfigError
+
+            known = ", ".join(self.option_names) or "none"
+            raise ConfigError(f"strategy {self.name!r} has no option {unknown[0]!r}; its options: {known}")
         self.space = space
         self.rng = rng
         self.budget = budget
@@ -100,6 +117,7 @@ STRATEGIES: dict[str, str] = {
     "evolution": "actsearch.strategies.evolution:EvolutionSearch",
     "optuna": "actsearch.strategies.optuna_search:OptunaSearch",
     "surrogate": "actsearch.strategies.surrogate:SurrogateSearch",
+    "mixture": "actsearch.strategies.mixture:MixtureSearch",
 }
 
 

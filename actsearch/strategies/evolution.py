@@ -131,6 +131,8 @@ class EvolutionSearch(Strategy):
 
     name = "evolution"
     batch_size = 1_000_000  # a whole generation: ask() returns None when it is handed out
+    option_names = ("population", "offspring", "tournament", "cxpb", "elite", "hall_of_fame", "max_tries",
+                    "max_height", "max_size", "init_max_height")
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)

@@ -144,6 +144,8 @@ class OptunaSearch(Strategy):
     """
 
     name = "optuna"
+    option_names = ("sampler", "pruner", "pruner_options", "objectives", "batch", "dedupe", "storage", "study_name",
+                    "n_startup_trials", "multivariate", "group", "population_size")
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)

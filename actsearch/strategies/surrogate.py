@@ -326,6 +326,9 @@ class SurrogateSearch(Strategy):
     name = "surrogate"
     batch_size = 4
 
+    option_names = ("batch", "pool", "kappa", "n_initial", "prescreen", "flow", "model", "k", "margin",
+                    "baselines")
+
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)
         self.batch_size = int(options.get("batch", type(self).batch_size))
