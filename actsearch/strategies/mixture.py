@@ -26,6 +26,9 @@ nest the whole first mixture inside every choice of the second unit: as a
 tree (which printing, fingerprints and the table need) that is tens of
 megabytes for the Ramachandran space.
 
+The logits start at ``1e-3 * N(0, 1)`` from the strategy's generator, as in
+DARTS, so the seed matters.
+
 Options: ``arch_lr`` (the logits' learning rate, 0.03), ``epochs`` (of the
 mixture training; default the protocol's).
 """
@@ -144,7 +147,11 @@ class MixtureSearch(Strategy):
         if not (self.arch_lr > 0 and math.isfinite(self.arch_lr)) or (epochs is not None and int(epochs) < 1):
             raise ConfigError(f"mixture options arch_lr={self.arch_lr}, epochs={epochs}: expected positive values")
         self.epochs = None if epochs is None else int(epochs)
-        self.expression, self.logits = mixture_expression(space)
+        mixture, self.logits = mixture_expression(space)
+        # As DARTS: logits start at 1e-3 * N(0, 1), nearly uniform weights with the ties broken by the seed.
+        start = {name: round(1e-3 * float(rng.standard_normal()), 9) for names in self.logits.values()
+                 for name in names}
+        self.expression = Expression(mixture.tree, {**mixture.params, **start})
         self.slots = space.slots(self.units)
         self.covered = math.prod(len(choices) for _, choices in self.slots)
         self.state = "mixture"  # then "waiting" (for its outcome), then "ranked"
