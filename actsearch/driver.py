@@ -24,7 +24,7 @@ from .datasets import Dataset, load_dataset, make_dataset
 from .errors import ActsearchError, ConfigError
 from .expression import Expression, parse
 from .executors import Task, make_executor
-from .networks import TrainConfig
+from .networks import TrainConfig, learnable_names
 from .results import ResultsWriter, load_results, row_params
 from .screening import screen
 from .spaces import Space, load_space, space_from_dict
@@ -114,7 +114,7 @@ class _Run:
         self.run_id = f"{os.path.basename(os.path.abspath(out)) if out else 'memory'}-s{config.seed}"
         self.rows: list[dict] = []
         self.writer = ResultsWriter(os.path.join(out, "evaluations.csv")) if out else None
-        self.cache: dict[str, dict] = {}  # fingerprint -> first row that trained it
+        self.cache: dict[str, dict] = {}  # key (see key()) -> first row that trained it
 
     # --- rows ---------------------------------------------------------------
     def record(self, row: dict) -> dict:
@@ -127,6 +127,18 @@ class _Run:
             self.writer.append(row)
         self.rows.append(row)
         return row
+
+    def key(self, expr: Expression, train: dict | None = None) -> str:
+        """What makes two candidates the same evaluation: the fingerprint, and with
+        learnable parameters the fingerprint at moved parameter values too, since
+        ``x*sigmoid(beta*x)`` with a learnable beta is not ``x*sigmoid(x)`` even where
+        beta starts at 1."""
+        wanted = (*self.config.train.learnable, *(train or {}).get("learnable", ()))
+        names = learnable_names(expr.params, wanted)
+        if not names:
+            return expr.fingerprint
+        moved = Expression(expr.tree, {**expr.params, **{n: 1.37 * expr.params[n] + 0.11 for n in names}})
+        return f"{expr.fingerprint}+{moved.fingerprint}"
 
     def describe(self, expr: Expression) -> dict:
         return {"expression": str(expr), "canonical": str(expr.canonical()), "fingerprint": expr.fingerprint,
@@ -161,8 +173,9 @@ def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
     hit or a screen rejection), or ``("task", Task)`` to train.  The search loop
     and distributed workers both decide through here."""
     expr = cand.expression
-    if expr.fingerprint in run.cache:
-        return "fields", _cached_fields(run.cache[expr.fingerprint])
+    key = run.key(expr, cand.train)
+    if key in run.cache:
+        return "fields", _cached_fields(run.cache[key])
     reason = screen(expr)
     if reason is not None:
         return "fields", {"status": "rejected", "reason": reason, "seeds": 0, "train_seconds": 0.0}
@@ -200,6 +213,7 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
             first: dict[str, int] = {}
             for i, cand in enumerate(batch):
                 expr = cand.expression
+                key = run.key(expr, cand.train)
                 if replay:
                     row = replay.popleft()
                     if expr.fingerprint != row["fingerprint"]:
@@ -207,12 +221,12 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                             f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
                             f"configuration proposes {str(expr)!r}; use a new --out or the original settings")
                     plans.append(("replayed", row))
-                elif expr.fingerprint in first and expr.fingerprint not in run.cache:
-                    plans.append(("same_as", first[expr.fingerprint]))  # trained earlier in this batch
+                elif key in first and key not in run.cache:
+                    plans.append(("same_as", first[key]))  # trained earlier in this batch
                 else:
                     kind, value = plan_candidate(run, strategy, cand)
                     if kind == "task":
-                        first[expr.fingerprint] = i
+                        first[key] = i
                         plans.append(("task", len(tasks)))
                         tasks.append(value)
                     else:
@@ -234,8 +248,9 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                     row = run.record({"stage": "search", "strategy": run.config.strategy,
                                       "generation": cand.generation, "trial": cand.trial,
                                       **run.describe(cand.expression), **fields_})
-                if row["status"] in ("ok", "diverged", "pruned") and row["fingerprint"] not in run.cache:
-                    run.cache[row["fingerprint"]] = row
+                key = run.key(cand.expression, cand.train)
+                if row["status"] in ("ok", "diverged", "pruned") and key not in run.cache:
+                    run.cache[key] = row
                 rows.append(row)
                 strategy.tell(cand, _outcome(row))
                 n_search += 1
@@ -260,10 +275,17 @@ def _warm_expressions(path: str, k: int) -> list[Expression]:
     return out
 
 
+def _row_key(run: _Run, row: dict) -> str:
+    """:meth:`_Run.key` of a written row (the fingerprint when nothing is learnable)."""
+    if not run.config.train.learnable:
+        return row["fingerprint"]
+    return run.key(parse(str(row["expression"]), params=json.loads(row["params"] or "{}")))
+
+
 def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
     """Re-evaluate the baselines and the top k with more seeds, under the same protocol.
 
-    ``done`` maps fingerprints to final rows already written (a resumed run).
+    ``done`` maps keys (:meth:`_Run.key`) to final rows already written (a resumed run).
     A winner that is the same function as a baseline (``max(x, 0)`` and
     ``relu(x)``) shares the baseline's row, marked ``cached``.
     """
@@ -277,27 +299,28 @@ def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
             picked.add(r["fingerprint"])
             chosen.append((cfg.strategy, parse(r["expression"], params=json.loads(r["params"] or "{}"))))
     # The same text with other parameter values is another function: key on fingerprints.
-    existing = {(r["fingerprint"], r["strategy"]) for r in run.rows if r["stage"] == "final"}
+    existing = {(_row_key(run, r), r["strategy"]) for r in run.rows if r["stage"] == "final"}
     todo, tasks, queued = [], [], set()
     for strategy_name, expr in chosen:
-        if (expr.fingerprint, strategy_name) in existing:
+        key = run.key(expr)
+        if (key, strategy_name) in existing:
             continue
-        existing.add((expr.fingerprint, strategy_name))
+        existing.add((key, strategy_name))
         todo.append((strategy_name, expr))
-        if expr.fingerprint not in done and expr.fingerprint not in queued:
-            queued.add(expr.fingerprint)
+        if key not in done and key not in queued:
+            queued.add(key)
             tasks.append(_task(expr, range(cfg.final_seeds)))
     trained = executor.map(tasks)
     for strategy_name, expr in todo:
         described = run.describe(expr)
-        same = done.get(expr.fingerprint)
+        same = done.get(run.key(expr))
         if same is not None:
             copied = {k: same[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
                                            "test_scores", "epochs", "seeds")}
             run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
                         "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
             continue
-        done[expr.fingerprint] = run.record({"stage": "final", "strategy": strategy_name, **described,
+        done[run.key(expr)] = run.record({"stage": "final", "strategy": strategy_name, **described,
                                              **next(trained)})
 
 
@@ -397,7 +420,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     interrupted = False
     try:
         _search_loop(run, strategy, executor, search_prev)
-        done = {r["fingerprint"]: r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
+        done = {_row_key(run, r): r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
         if config.final_k > 0 or config.baselines:
             _final_stage(run, done, executor)
     except KeyboardInterrupt:

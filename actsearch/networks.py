@@ -193,6 +193,15 @@ def _with_ones(X: np.ndarray, dtype) -> np.ndarray:
     return out
 
 
+def learnable_names(params, wanted) -> list[str]:
+    """The parameters of ``params`` that ``wanted`` makes learnable (``beta`` matches ``beta_u1``).
+
+    >>> learnable_names({"beta_u1": 1.0, "alpha": 0.5}, ("beta",))
+    ['beta_u1']
+    """
+    return [p for p in params if any(p == n or p.startswith(n + "_") for n in wanted)]
+
+
 class LearnableParams:
     """Learnable activation parameters in one flat buffer, shared or per layer or neuron.
 
@@ -245,8 +254,7 @@ class Trainer:
         self.data = data
         self.dtype = np.dtype(config.dtype)
         self.params = dict(self.expr.params)
-        wanted = config.learnable
-        names = [p for p in self.params if any(p == n or p.startswith(n + "_") for n in wanted)]
+        names = learnable_names(self.params, config.learnable)
         self.learn = LearnableParams(names, self.params, config.hidden, config.granularity, np.dtype(config.dtype)) \
             if names else None
         # value and f'(z) in the forward pass; the gradients of learnable

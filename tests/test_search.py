@@ -251,3 +251,19 @@ def test_the_package_search_function_survives_importing_the_driver():
 
     importlib.import_module("actsearch.driver")
     assert callable(actsearch.search) and actsearch.search.__module__ == "actsearch.driver"
+
+
+@pytest.mark.parametrize("learnable", [(), ("beta",)])
+def test_a_learnable_parameter_makes_another_candidate(learnable, tmp_path):
+    """x * sigmoid(beta*x) at beta = 1 is swish(x); with beta learnable it is another candidate."""
+    space = tmp_path / "space.yaml"
+    space.write_text('kind: core_unit\nunary: ["x", "sigmoid(beta*x)"]\nbinary: ["x1 * x2"]\n')
+    result = search(space=str(space), strategy="exhaustive", budget=4, seed=0, learnable=learnable,
+                    **{**FAST, "baselines": ("swish(x)",), "final_k": 4})
+    final = result.table[result.table["stage"] == "final"]
+    mine = final[final["expression"] == "x * sigmoid(beta_u2 * x)"]
+    assert len(mine) == 1
+    if learnable:
+        assert mine["status"].iloc[0] == "ok" and "beta" in mine["learned"].iloc[0]
+    else:
+        assert mine["status"].iloc[0] == "cached" and "swish(x)" in mine["reason"].iloc[0]
