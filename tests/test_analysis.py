@@ -381,3 +381,22 @@ def test_analyze_an_empty_table_in_every_format(tmp_path, capsys):
         assert code == 0 and err == "", fmt
     code, out, err = cli(capsys, str(tmp_path))
     assert "0 rows from 0 runs" in out and "(no scored rows)" in out
+
+
+def test_analyze_shows_parameter_values(tmp_path, capsys):
+    """The same text with other parameter values is another function: the leaderboard says which."""
+    from actsearch import search
+
+    space = tmp_path / "space.yaml"
+    space.write_text('kind: core_unit\nunary: ["x", "sigmoid(beta*x)", "tanh(x)"]\nbinary: ["x1 * x2"]\n'
+                     'params: {beta: [0.5, 3.0]}\n')
+    out = tmp_path / "run"
+    search(space=str(space), strategy="exhaustive", budget=6, dataset="moons", hidden=(8,), epochs=2, seeds=1,
+           final_k=6, final_seeds=2, baselines=("relu(x)",), out=str(out), progress=False)
+    code, printed, _ = cli(capsys, str(out), "--top", "10")
+    assert code == 0
+    board = leaderboard(load_results(str(out)), top=10)
+    with_beta = board[board["expression"].str.contains("beta_u2").to_numpy(dtype=bool)]
+    assert len(with_beta) and json.loads(with_beta["params"].iloc[0]) == {"beta_u2": 1.0}
+    lines = printed.split("leaderboard\n")[1].split("\n\n")[0].splitlines()
+    assert "params" in lines[1] and any("beta_u2=1" in ln for ln in lines)

@@ -185,6 +185,17 @@ def _markdown_table(headers, right, rows, code: set[int]) -> list[str]:
     return out
 
 
+def _params_text(value) -> str:
+    """``beta=1.5, alpha=0.3`` from a JSON object of parameter values ('' for none)."""
+    if _missing(value) or not str(value).strip():
+        return ""
+    try:
+        values = json.loads(str(value))
+    except ValueError:
+        return str(value)
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in values.items())
+
+
 def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = False) -> str:
     """The ``table`` and ``markdown`` outputs of ``actsearch analyze``."""
     several = len(runs) > 1
@@ -210,12 +221,15 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
         f"{': ' + ', '.join(runs) if runs else ''}"
     blocks.append(f"# actsearch analyze\n\n{head}" if markdown else head)
 
+    board = sections["leaderboard"]
+    params_col = [("params", lambda r: _params_text(r["params"]), False)] \
+        if len(board) and any(_params_text(p) for p in board["params"]) else []
     block("leaderboard",
           "candidates by validation score (final-stage figures where a candidate has them) and the baselines; "
           "vs relu, p: paired t-test of per-seed test scores against relu in the final stage",
           sections["leaderboard"],
           [("#", lambda r: str(r["rank"]), True), *run_col, ("expression", lambda r: _cut(r["expression"], 40), False),
-           ("source", lambda r: str(r["source"]), False), ("stage", lambda r: str(r["stage"]), False),
+           *params_col, ("source", lambda r: str(r["source"]), False), ("stage", lambda r: str(r["stage"]), False),
            ("val", lambda r: _pm(r["val_score"], r["val_score_std"]), True),
            ("test", lambda r: _pm(r["test_score"], r["test_score_std"]), True),
            ("vs relu", lambda r: "" if _missing(r["diff_vs_relu"]) else f"{r['diff_vs_relu']:+.4f}", True),

@@ -131,8 +131,9 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
     run's final stage (:func:`actsearch.driver.leaderboard`); NaN for
     search-stage figures, which are not paired with relu's.
 
-    Columns: ``rank, run_id, expression, source`` (the strategy, or
-    ``baseline``), ``stage, status, val_score, val_score_std, test_score,
+    Columns: ``rank, run_id, expression, params`` (its parameter values as
+    JSON: the same text with other values is another function), ``source``
+    (the strategy, or ``baseline``), ``stage, status, val_score, val_score_std, test_score,
     test_score_std, diff_vs_relu, p_vs_relu, search_val_score, complexity``,
     ``evaluations`` (rows of the run with this fingerprint, every stage and
     status), ``seeds`` (behind the figures shown), ``fingerprint, eval_id`` (the
@@ -179,7 +180,7 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
         summary["shown"] = summary["final_label"].where(summary["final_label"].notna(), summary["best_label"])
         summary["run_id"], summary["order"] = run_id, order
         pool.append(summary.reset_index(names="key"))
-    columns = ["rank", "run_id", "expression", "source", "stage", "status", "val_score", "val_score_std",
+    columns = ["rank", "run_id", "expression", "params", "source", "stage", "status", "val_score", "val_score_std",
                "test_score", "test_score_std", "diff_vs_relu", "p_vs_relu", "search_val_score", "complexity",
                "evaluations", "seeds", "fingerprint", "eval_id"]
     chosen = []
@@ -229,7 +230,8 @@ def _entry(row, source: str, search_best: float, evaluations: int, tests: dict) 
         value = pd.to_numeric(row[col], errors="coerce")
         return float(value) if scored and not _missing(value) else math.nan
 
-    return {"run_id": _text(row["run_id"]), "expression": _text(row["expression"]), "source": source,
+    return {"run_id": _text(row["run_id"]), "expression": _text(row["expression"]),
+            "params": _text(row["params"]), "source": source,
             "stage": _text(row["stage"]), "status": _text(row["status"]), "val_score": num("val_score"),
             "val_score_std": num("val_score_std"), "test_score": num("test_score"),
             "test_score_std": num("test_score_std"), "diff_vs_relu": diff, "p_vs_relu": p,
