@@ -85,7 +85,25 @@ def test_baselines_come_first_then_warm_start():
     custom = SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, baselines=["tanh(x)"])
     assert str(custom.ask().expression) == "tanh(x)"
     none = SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, baselines=())
-    assert none.ask().info["source"] == "random"
+    assert none.ask().info["source"] == "design"
+    plain = SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, baselines=(), init="random")
+    assert plain.ask().info["source"] == "random"
+
+
+def test_the_initial_design_is_spread_over_typical_functions():
+    from actsearch.errors import ConfigError
+
+    strategy = SurrogateSearch(load_space("ramachandran2017"), np.random.default_rng(0), 50, baselines=(), pool=150)
+    pool = strategy._pool()
+    picks = strategy._design(pool, 4)
+    assert len(set(picks)) == 4
+    Z = np.array([features(e) for e, _ in pool])
+    Z = (Z - Z.mean(axis=0)) / np.where(Z.std(axis=0) > 1e-9, Z.std(axis=0), 1.0)
+    D = np.sqrt(((Z[:, None, :] - Z[None, :, :]) ** 2).sum(axis=-1))
+    # the picks are more typical (smaller summed distance to the pool) than the pool's average member
+    assert D[picks].sum(axis=1).mean() < D.sum(axis=1).mean()
+    with pytest.raises(ConfigError):
+        SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, init="maximin")
 
 
 def test_same_seed_and_outcomes_give_the_same_asks():

@@ -37,7 +37,22 @@ Search (options are keyword arguments, all optional):
    would reject are dropped too, since the driver would spend an evaluation
    on them and learn nothing.
 3. While fewer than ``n_initial`` (4) outcomes with a finite score have been
-   told, the pick is random (the head of the pool).  Afterwards a regressor
+   told, the picks are an initial design (``init``).  ``"medoids"`` (the
+   default) is greedy k-medoids in the standardised feature space of the pool:
+   each pick most reduces the pool's summed distance to its nearest pick or
+   evaluated candidate, so the first is the pool's most typical function and
+   the next ones typical of other regions.  Against random picks (``"random"``,
+   the head of the pool), with kappa 0.5, medians over seeds 0-19 went
+   24 -> 21.5, 10.5 -> 8, 12.5 -> 7.5 and 18 -> 16.5 evaluations on the
+   tuning-only teachers ``atan(x) * cos(x)``, ``max(x, 0) * cos(x)``,
+   ``sinh(x) * exp(-x^2)`` and ``cos(x) * x``, and on the benchmark 18.5 -> 9
+   on ``exp(-x^2) * sin(x)`` (17 -> 10.5 on seeds 20-39), while
+   ``cos(x) * x^2`` (40 -> 43; 47 -> 42.5 on seeds 20-39) and spirals
+   (31 -> 26.5; 24 -> 35.5 on seeds 20-39, 29.5 -> 29 over the 40) did not
+   change beyond the noise.  Farthest-point (maximin) picks were worse on
+   every tuning teacher (e.g. 24 -> 38 on ``atan(x) * cos(x)``): they pick
+   the pool's oddities.  Two design batches (``n_initial`` 8) were worse too
+   (e.g. 16.5 -> 22 on ``cos(x) * x``).  Afterwards a regressor
    is fitted on (features, score) of every told outcome.  Rejected, diverged
    and pruned outcomes, and ones without a finite score, are given a low
    score (the lowest finite score seen minus ``margin`` (0.5) times the
@@ -50,13 +65,18 @@ Search (options are keyword arguments, all optional):
    *predicted score + kappa x min(1, 2 d / d0)*, where d is the distance from
    a candidate to its nearest evaluated (or already picked) candidate and d0
    the median nearest-neighbour distance among the evaluated ones.  Scores
-   are in standard units, so ``kappa`` (0.25) is a bonus of at most a quarter
-   of a standard deviation for novelty, reached at half the usual spacing: a
+   are in standard units, so ``kappa`` (0.5) is a bonus of at most half a
+   standard deviation for novelty, reached at half the usual spacing: a
    tie-breaker towards unexplored functions among similar predictions.  The
    bound matters: an unbounded distance bonus let far-out oddities win and
    doubled the evaluations needed on a planted problem (median 24 -> 39-56
    over 10-20 seeds on ``atan(x) * cos(x)``, a teacher used for tuning only;
-   kappa = 0 gave 24 as well: the random pool already explores).
+   kappa = 0 gave 24 as well with random initial picks).  With the medoids
+   design, 0.5 was a little better than 0.25 on all four tuning teachers and
+   the three benchmark settings but one (medians 22.5 -> 21.5, 9 -> 8,
+   8.5 -> 7.5, 16.5 -> 16.5; benchmark 44.5 -> 43, 10 -> 9, 29.5 -> 26.5);
+   1.0 was mixed (25, 6.5, 6.5, 16.5) and k = 3 neighbours mixed as well
+   (28.5, 10.5, 9.5, 13).
    ``model="gp"``: :class:`~sklearn.gaussian_process.GaussianProcessRegressor`
    (Matern 5/2 + white noise on the same features, hyperparameters fitted
    each time) with UCB, *mean + kappa x std*; it predicts held-out spirals
@@ -91,6 +111,7 @@ from .base import Candidate, Outcome, Strategy
 #: The first evaluations of a search (they need not be in the space).
 BASELINES = ("relu(x)", "swish(x)", "gelu(x)", "elu(x)", "leaky_relu(x)", "tanh(x)", "softplus(x)")
 MODELS = ("knn", "gp")
+INITS = ("medoids", "random")
 GOOD = ("ok", "cached")
 
 #: The 64 standard-normal probes, sorted by input.
@@ -258,12 +279,7 @@ class SurrogateModel:
         self.center = X.mean(axis=0)
         scale = X.std(axis=0)
         self.scale = np.where(scale > 1e-9, scale, 1.0)
-        # Each block weighs the same in distances, whatever its number of columns.
-        self.weight = np.ones(X.shape[1])
-        blocks = [VALUES, SLOPES] + ([FLOW] if X.shape[1] > FLOW.start else [])
-        for block in blocks:
-            width = len(range(*block.indices(X.shape[1])))
-            self.weight[block] = 1.0 / math.sqrt(width)
+        self.weight = _block_weights(X.shape[1])
         self.X = self.transform(X)
         self.y = self.labels(y)
         if self.model == "knn":
@@ -327,16 +343,19 @@ class SurrogateSearch(Strategy):
     batch_size = 4
 
     option_names = ("batch", "pool", "kappa", "n_initial", "prescreen", "flow", "model", "k", "margin",
-                    "baselines")
+                    "baselines", "init")
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)
         self.batch_size = int(options.get("batch", type(self).batch_size))
         self.pool = int(options.get("pool", 500))
-        self.kappa = float(options.get("kappa", 0.25))
+        self.kappa = float(options.get("kappa", 0.5))
         self.n_initial = int(options.get("n_initial", 4))
         self.prescreen = _truthy(options.get("prescreen", True))
         self.flow = _truthy(options.get("flow", True))
+        self.init = str(options.get("init", "medoids"))
+        if self.init not in INITS:
+            raise ConfigError(f"unknown surrogate init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.batch_size < 1 or self.pool < 1:
             raise ConfigError(f"surrogate options batch={self.batch_size}, pool={self.pool}: expected at least 1")
         self.model = SurrogateModel(options.get("model", "knn"), k=options.get("k", 5),
@@ -400,7 +419,9 @@ class SurrogateSearch(Strategy):
         finite = sum(math.isfinite(s) for _, s, _ in self.told.values())
         n = min(self.batch_size, len(pool))
         if finite < max(self.n_initial, 2):
-            return [self._candidate(e, "random") for e, _ in pool[:n]]
+            if self.init == "random":
+                return [self._candidate(e, "random") for e, _ in pool[:n]]
+            return [self._candidate(pool[i][0], "design") for i in self._design(pool, n)]
         X = np.array([f for f, _, _ in self.told.values()])
         y = np.array([s for _, s, _ in self.told.values()])
         self.model.fit(X, y)
@@ -408,6 +429,31 @@ class SurrogateSearch(Strategy):
         P = np.array([features(e, self.flow) for e, _ in pool])
         picks = self._acquire(P, n)
         return [self._candidate(pool[i][0], "model", predicted=float(score)) for i, score in picks]
+
+    def _design(self, pool: list[tuple[Expression, str]], n: int) -> list[int]:
+        """Greedy k-medoids (facility location) in feature space: each pick most reduces the
+        pool's summed distance to its nearest pick or evaluated candidate (the first is the
+        pool's medoid), so the picks are typical functions of different kinds, not outliers."""
+        P = np.array([features(e, self.flow) for e, _ in pool])
+        T = np.array([f for f, _, _ in self.told.values()]).reshape(-1, P.shape[1])
+        both = np.vstack([P, T])
+        scale = both.std(axis=0)
+        scale = np.where(scale > 1e-9, scale, 1.0)
+        weight = _block_weights(P.shape[1])
+        Z = (P - both.mean(axis=0)) / scale * weight
+        D = _pairwise(Z, Z)
+        if len(T):
+            cover = _min_dist(Z, (T - both.mean(axis=0)) / scale * weight)
+        else:
+            cover = np.full(len(Z), float(D.max()))
+        picks: list[int] = []
+        for _ in range(n):
+            gain = np.maximum(cover[:, None] - D, 0.0).sum(axis=0)
+            gain[picks] = -np.inf
+            i = int(np.argmax(gain))
+            picks.append(i)
+            cover = np.minimum(cover, D[i])
+        return picks
 
     def _acquire(self, P: np.ndarray, n: int) -> list[tuple[int, float]]:
         model = self.model
@@ -494,6 +540,14 @@ def _screened_out(expr: Expression) -> bool:
         if len(_CACHE) < _CACHE_MAX:
             _CACHE[key] = hit
     return hit
+
+
+def _block_weights(width: int) -> np.ndarray:
+    """Column weights so that each block weighs the same in distances, whatever its number of columns."""
+    weight = np.ones(width)
+    for block in [VALUES, SLOPES] + ([FLOW] if width > FLOW.start else []):
+        weight[block] = 1.0 / math.sqrt(len(range(*block.indices(width))))
+    return weight
 
 
 def _pairwise(A: np.ndarray, B: np.ndarray) -> np.ndarray:
