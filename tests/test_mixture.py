@@ -39,7 +39,7 @@ def test_a_mixture_with_one_hot_logits_is_that_candidate(space):
 
 def test_uniform_logits_average_the_choices():
     space = load_space("small")
-    mixture, logits = mixture_expression(space)
+    mixture, _ = mixture_expression(space)
     assert all(v == 0.0 for n, v in mixture.params.items() if n.startswith("logit"))
     u = [t.text for t in space.unary]
     mean_unary = np.mean([load_space("small").build({"u1_0": t, "u2_0": "x", "b_0": "x1 + x2"})(POINTS) - POINTS

@@ -279,7 +279,7 @@ def _adjoints(builder: _Builder, tree: Node, names: Sequence[str], upstream: int
             if isinstance(node, Param):
                 depends[node] = node.name in wanted
             elif isinstance(node, Call):
-                depends[node] = any([visit(a) for a in node.args])
+                depends[node] = any([visit(a) for a in node.args])  # a list: visit every argument
             else:
                 depends[node] = False
             order.append(node)
