@@ -72,7 +72,9 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
-    return str(value)
+    # One row, one physical line: a line break inside a quoted cell (an exception's
+    # message in ``reason``) would make a half-written row look whole to the cut below.
+    return " ".join(str(value).splitlines())
 
 
 class ResultsWriter:

@@ -97,6 +97,16 @@ def _rewrite(path, fn):
         csv.writer(fh, lineterminator="\n").writerows([header, *rows])
 
 
+def test_a_line_break_in_a_cell_is_written_as_a_space(tmp_path):
+    """One row, one physical line: otherwise a row cut after the break would look whole."""
+    path = tmp_path / "evaluations.csv"
+    with ResultsWriter(str(path)) as w:
+        w.append(_row(0, status="diverged", val_score=math.nan, reason="training failed: ValueError: a\nb\r\nc"))
+        w.append(_row(1))
+    assert len(path.read_text().splitlines()) == 3  # the header and two rows
+    assert load_results(str(path)).loc[0, "reason"] == "training failed: ValueError: a b c"
+
+
 def test_a_run_killed_mid_write_loses_its_last_line_with_a_warning(tmp_path):
     path = _write(tmp_path / "evaluations.csv", [_row(0), _row(1, reason="a, b"), _row(2)])
     whole = Path(path).read_text()
