@@ -97,6 +97,11 @@ def mixture_expression(space) -> tuple[Expression, dict[str, list[str]]]:
 
 
 def softmax(values) -> np.ndarray:
+    """Mixture weights from logits.
+
+    >>> softmax([0.0, np.log(3.0)]).tolist()
+    [0.25, 0.75]
+    """
     v = np.asarray(values, dtype=np.float64)
     e = np.exp(v - v.max())
     return e / e.sum()
