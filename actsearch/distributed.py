@@ -917,9 +917,9 @@ class _Worker:
                 self._stop_beat(trial.number)
                 self._say(f"trial {trial.number} was failed as stale by another worker; its retry counts")
                 return
-            fingerprint = row.get("fingerprint")
-            if row["status"] in ("ok", "diverged", "pruned") and fingerprint and fingerprint not in run.cache:
-                run.cache[fingerprint] = row
+            key = run.key(cand.expression)  # the driver's cache key (fingerprint, or more when learnable)
+            if row["status"] in ("ok", "diverged", "pruned") and key not in run.cache:
+                run.cache[key] = row
             self.report.evaluated.append(s)
             score = row.get("val_score")
             score = f"{score:.4f}" if isinstance(score, float) and math.isfinite(score) else "-"
@@ -959,14 +959,18 @@ class _Worker:
                     "reason": f"evaluation failed: {type(exc).__name__}: {exc}".splitlines()[0]}
 
     def _sync_cache(self, ledger: _Ledger) -> None:
-        """The driver's cache (fingerprint -> first trained row) from every worker's finished rows."""
+        """The driver's cache (key -> first trained row) from every worker's finished rows."""
+        from .driver import _row_key
+
         rows = [t.user_attrs[ROW_ATTR] for t in ledger.trials if ROW_ATTR in t.user_attrs
                 and t.state.is_finished() and ledger.slot.get(t.number) is not None]
         for row in sorted(rows, key=lambda r: r["eval_id"]):
-            if row.get("status") in ("ok", "diverged", "pruned") and row.get("fingerprint") \
-                    and row["fingerprint"] not in self.run.cache:
-                self.run.cache[row["fingerprint"]] = {k: (math.nan if v is None and k.endswith(("score", "std"))
-                                                          else v) for k, v in row.items()}
+            if row.get("status") not in ("ok", "diverged", "pruned") or not row.get("fingerprint"):
+                continue
+            key = _row_key(self.run, row)
+            if key not in self.run.cache:
+                self.run.cache[key] = {k: (math.nan if v is None and k.endswith(("score", "std")) else v)
+                                       for k, v in row.items()}
 
     def _say(self, text: str) -> None:
         if self.log is not None:

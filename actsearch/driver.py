@@ -211,9 +211,9 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
             plans: list[Any] = []
             tasks: list[Task] = []
             first: dict[str, int] = {}
-            for i, cand in enumerate(batch):
+            keys = [run.key(cand.expression, cand.train) for cand in batch]
+            for i, (cand, key) in enumerate(zip(batch, keys)):
                 expr = cand.expression
-                key = run.key(expr, cand.train)
                 if replay:
                     row = replay.popleft()
                     if expr.fingerprint != row["fingerprint"]:
@@ -233,7 +233,7 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                         plans.append((kind, value))
             trained = executor.map(tasks)
             rows: list[dict] = []
-            for cand, (kind, value) in zip(batch, plans):
+            for cand, key, (kind, value) in zip(batch, keys, plans):
                 if kind == "replayed":
                     row = value
                 else:
@@ -248,7 +248,6 @@ def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
                     row = run.record({"stage": "search", "strategy": run.config.strategy,
                                       "generation": cand.generation, "trial": cand.trial,
                                       **run.describe(cand.expression), **fields_})
-                key = run.key(cand.expression, cand.train)
                 if row["status"] in ("ok", "diverged", "pruned") and key not in run.cache:
                     run.cache[key] = row
                 rows.append(row)

@@ -155,6 +155,16 @@ def test_reverse_mode_through_a_shared_subtree_and_a_missing_parameter():
     np.testing.assert_array_equal(alpha_grad, np.zeros_like(x))
 
 
+def test_float32_survives_reverse_mode():
+    """Parameter-only subtrees (a softmax weight) are scalars: they must not turn float32 adjoints into float64."""
+    f = parse("x * sigmoid(exp(beta) / (exp(beta) + exp(alpha)) * x) + exp(alpha) / (exp(beta) + exp(alpha)) * tanh(x)")
+    fn = f.compile(("x",), reverse=("beta", "alpha"))
+    x = np.linspace(-2, 2, 8, dtype=np.float32)
+    (value, dx), registers = fn.forward(x, {"beta": 0.1, "alpha": -0.2})
+    grads = fn.vjp(registers, np.ones_like(x))
+    assert value.dtype == dx.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
+
+
 def test_compiled_function_shares_common_subexpressions():
     once = compile_tree(parse("sigmoid(x)").tree, ("x",))
     twice = compile_tree(parse("sigmoid(x) * sigmoid(x) + sigmoid(x)").tree, ())

@@ -64,11 +64,12 @@ class CompiledFunction:
             if varying.intersection(ins):
                 varying.add(out)
         self._direct = all(isinstance(s, int) and s in varying for s in outputs)
-        self._backward = self._program[self._n_forward:]
         # An op on scalars only (a parameter expression such as 1 - beta) gives a
         # NumPy float64 scalar, which would turn float32 work into float64: such
         # results go back to Python floats.
         self._program = [(fn if out in varying else _scalar_op(fn), out, ins) for fn, out, ins in program]
+        self._forward = self._program[:self._n_forward]
+        self._backward = self._program[self._n_forward:]
 
     def __call__(self, x, params=None):
         return self.forward(x, params)[0]
@@ -83,7 +84,7 @@ class CompiledFunction:
                 regs[reg] = x if not isinstance(x, dict) else x[name]
             else:
                 regs[reg] = _as_operand(params[name])
-        for fn, out, ins in self._program[:self._n_forward]:
+        for fn, out, ins in self._forward:
             regs[out] = fn(*[regs[i] for i in ins])
         if self._direct:  # every output is an array computed from x: no copies
             return tuple([regs[i] for i in self._outputs]), regs
@@ -112,10 +113,13 @@ def _scalar_op(fn):
 
 def _as_operand(value):
     # Python floats keep the array's dtype (NumPy's weak scalars); a NumPy
-    # float64 scalar would turn float32 work into float64.
-    if np.ndim(value) == 0:
+    # float64 scalar would turn float32 work into float64.  Type checks first:
+    # this runs for every parameter-only op of every layer call.
+    if isinstance(value, np.ndarray):
+        return value if value.ndim else float(value)
+    if isinstance(value, (float, int, np.generic)):
         return float(value)
-    return value
+    return value if np.ndim(value) else float(value)
 
 
 def _materialise(sym, regs, like):
