@@ -87,11 +87,11 @@ class ActivationSearch(BaseEstimator):
         return self
 
     def _raw(self, X):
-        from .networks import _with_ones
+        from .networks import with_ones
 
         check_is_fitted(self, "best_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Xs = _with_ones(self._data.transform(X), self._trainer.dtype)
+        Xs = with_ones(self._data.transform(X), self._trainer.dtype)
         with np.errstate(all="ignore"):
             return self._trainer.predict_raw(self._trainer.net, Xs).astype(np.float64)
 

@@ -32,7 +32,8 @@ from typing import Callable
 import numpy as np
 
 from .errors import ConfigError
-from .expression import PROBES, Expression, parse
+from .expression import Expression, parse
+from .initialisation import RULES, InitRule, init_rule, initialise
 
 
 #: Hidden activations beyond this size mean the run has diverged: the next
@@ -50,8 +51,13 @@ class TrainConfig:
     each weight's gradient.  ``learnable`` names activation parameters trained
     with the weights (``beta`` also matches ``beta_u1``, the per-slot names of
     search spaces), one value per network, per layer or per neuron
-    (``granularity``), as in PANGAEA and Swish's trainable beta.  ``init`` is ``"he"``, ``"xavier"`` or ``None`` to
-    choose from the activation (He for rectifier-like functions).  ``frozen``
+    (``granularity``), as in PANGAEA and Swish's trainable beta.  ``init`` is
+    ``"auto"`` (the default: a variance-preserving gain computed for each
+    activation at target scale ``init_scale``, see :mod:`actsearch.initialisation`),
+    ``"he"`` or ``"xavier"``; None means ``"auto"``.  ``resample``: each seed
+    trains on its own stratified train/validation partition of the non-test
+    rows (:meth:`actsearch.datasets.Dataset.resplit`); the test rows never
+    change.  ``frozen``
     lists layers whose weights keep their starting values (0 is the first
     hidden layer, ``len(hidden)`` the output layer): random features, or a
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
@@ -70,7 +76,9 @@ class TrainConfig:
     clip_norm: float | None = None
     early_stopping: bool = True
     patience: int = 10
-    init: str | None = None
+    init: str | None = "auto"
+    init_scale: float = 1.0
+    resample: bool = False
     dtype: str = "float32"
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
@@ -81,6 +89,8 @@ class TrainConfig:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "learnable", tuple(self.learnable))
         object.__setattr__(self, "frozen", tuple(sorted({int(i) for i in self.frozen})))
+        if self.init is None:
+            object.__setattr__(self, "init", "auto")
         self.validate()
 
     def validate(self) -> None:
@@ -98,7 +108,8 @@ class TrainConfig:
             (self.patience >= 1, "patience", "at least 1"),
             (self.param_lr is None or (self.param_lr > 0 and math.isfinite(self.param_lr)), "param_lr",
              "a positive number or None"),
-            (self.init in (None, "he", "xavier"), "init", "'he', 'xavier' or None"),
+            (self.init in RULES, "init", "'auto', 'he' or 'xavier'"),
+            (0 < self.init_scale < math.inf, "init_scale", "a positive number"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
@@ -124,30 +135,13 @@ class TrainResult:
     epochs: int = 0
     best_epoch: int = 0
     seconds: float = 0.0
+    init_gain: float = math.nan
     grad_flow: list[float] = field(default_factory=list)
     val_history: list[float] = field(default_factory=list)
     learned: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def choose_init(expr: Expression) -> str:
-    """He for rectifier-like activations, Xavier for the rest.
-
-    A function is rectifier-like when its mean slope on negative inputs is
-    under 0.75 times its slope on positive ones (relu, swish, gelu, elu,
-    softplus); symmetric ones (tanh, sigmoid, identity) get Xavier.
-
-    >>> choose_init(parse("relu(x)")), choose_init(parse("tanh(x)"))
-    ('he', 'xavier')
-    """
-    with np.errstate(all="ignore"):
-        d = np.abs(expr.derivative(PROBES[:64]))
-    left, right = d[PROBES[:64] < 0].mean(), d[PROBES[:64] > 0].mean()
-    if not (np.isfinite(left) and np.isfinite(right)) or right == 0:
-        return "xavier"
-    return "he" if left < 0.75 * right else "xavier"
 
 
 class MLP:
@@ -174,20 +168,25 @@ class MLP:
             self.weight_mask[offset:offset + (a - 1) * b] = 1.0
             offset += n
 
-    def initialise(self, rng: np.random.Generator, init: str) -> None:
-        """He normal or Glorot uniform for hidden layers, Glorot for the output; zero biases."""
-        for layer, W in enumerate(self.W):
-            fan_in, fan_out = W.shape[0] - 1, W.shape[1]
-            if init == "he" and layer < len(self.W) - 1:
-                w = rng.standard_normal((fan_in, fan_out)) * math.sqrt(2.0 / fan_in)
-            else:
-                limit = math.sqrt(6.0 / (fan_in + fan_out))
-                w = rng.uniform(-limit, limit, (fan_in, fan_out))
-            W[:-1] = w
-            W[-1] = 0.0
+    def initialise(self, rng: np.random.Generator, rule: InitRule | str) -> None:
+        """Draw the weights by ``rule`` (see :func:`actsearch.initialisation.initialise`); zero biases.
+
+        ``"he"`` and ``"xavier"`` may be given by name; ``auto`` depends on the
+        activation, so it comes as the :class:`InitRule` of one.
+        """
+        if isinstance(rule, str):
+            if rule == "auto":
+                raise ValueError("the auto rule depends on the activation: pass init_rule(expr, 'auto')")
+            rule = init_rule(None, rule)
+        initialise(self.W, rng, rule)
 
 
-def _with_ones(X: np.ndarray, dtype) -> np.ndarray:
+def with_ones(X: np.ndarray, dtype) -> np.ndarray:
+    """``X`` with a column of ones appended, the layout the folded biases expect.
+
+    >>> with_ones(np.zeros((2, 1)), np.float32).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
     out = np.ones((X.shape[0], X.shape[1] + 1), dtype=dtype)
     out[:, :-1] = X
     return out
@@ -261,11 +260,17 @@ class Trainer:
         # parameters in reverse mode, whose cost does not grow with their number
         self.act_train = self.expr.compile(("x",), reverse=names)
         self.act_eval = self.expr.compile(())
-        self.init = config.init or choose_init(self.expr)
+        self.init_rule = init_rule(self.expr, config.init, config.init_scale)
+        self.init = self.init_rule.name
         self.task = data.task
         self.n_out = data.n_outputs
+        self.use_split(data)
+
+    def use_split(self, data) -> None:
+        """Train and score on ``data``'s train, validation and test rows from now on."""
         dt = self.dtype
-        self.X = {k: _with_ones(getattr(data, f"X_{k}"), dt) for k in ("train", "val", "test")}
+        self.split = data
+        self.X = {k: with_ones(getattr(data, f"X_{k}"), dt) for k in ("train", "val", "test")}
         self.y = {k: getattr(data, f"y_{k}") for k in ("train", "val", "test")}
         if self.task == "multiclass":
             self.T_train = np.eye(self.n_out, dtype=dt)[self.y["train"]]
@@ -337,7 +342,7 @@ class Trainer:
             for layer, W in enumerate(net.W[:-1]):
                 a, d = self.act_train(H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
-                H = _with_ones(a, self.dtype)
+                H = with_ones(a, self.dtype)
         return flow
 
     # --- training --------------------------------------------------------------
@@ -350,13 +355,16 @@ class Trainer:
         The validation split is scored after every epoch when early stopping
         is on or ``on_epoch`` is given; ``on_epoch(epoch, val_score)``
         returning True stops the run with status ``pruned`` (Optuna's pruners
-        plug in here).
+        plug in here).  With ``config.resample`` the seed also draws the
+        train/validation partition (:meth:`~actsearch.datasets.Dataset.resplit`).
         """
         began = time.perf_counter()
         cfg = self.config
         rng = np.random.default_rng(seed)
         net = MLP(self.X["train"].shape[1] - 1, cfg.hidden, self.n_out, self.dtype)
-        net.initialise(rng, self.init)
+        if cfg.resample:
+            self.use_split(self.data.resplit(seed))
+        net.initialise(rng, self.init_rule)
         for layer, weights in (start or {}).items():
             if np.shape(weights) != net.W[layer].shape:
                 raise ConfigError(f"starting weights of layer {layer}: expected shape {net.W[layer].shape}, "
@@ -365,9 +373,11 @@ class Trainer:
         if self.learn is not None:
             self.learn.reset()
         flow = self.grad_flow(net)
-        result = TrainResult(status="ok", grad_flow=flow)
+        result = TrainResult(status="ok", grad_flow=flow, init_gain=self.init_rule.gain)
+        notes = [self.init_rule.reason] if self.init_rule.reason else []
         if self.expr.zero_gradient:
-            result.reason = "zero gradient almost everywhere: the hidden layers cannot learn"
+            notes.insert(0, "zero gradient almost everywhere: the hidden layers cannot learn")
+        result.reason = "; ".join(notes)
         with np.errstate(all="ignore"):
             self._loop(net, rng, result, on_epoch)
         if result.status in ("ok", "pruned"):

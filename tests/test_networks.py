@@ -8,7 +8,7 @@ import pytest
 from actsearch.datasets import load_dataset, make_dataset
 from actsearch.evaluation import evaluate
 from actsearch.expression import parse
-from actsearch.networks import MLP, SGD, Adam, TrainConfig, Trainer, choose_init, train
+from actsearch.networks import MLP, SGD, Adam, TrainConfig, Trainer, train
 
 
 def _small_data(task, seed=0):
@@ -159,7 +159,7 @@ def test_early_stopping_restores_the_best_weights():
 def test_gradient_clipping_bounds_the_step():
     data = load_dataset("iris")
     cfg = TrainConfig(hidden=(8,), epochs=1, batch_size=200, optimizer="sgd", momentum=0.0, lr=1.0,
-                      clip_norm=1e-3, early_stopping=False, dtype="float64")
+                      clip_norm=1e-3, early_stopping=False, dtype="float64", init="xavier")
     trainer = Trainer("tanh(x)", data, cfg)
     net = MLP(4, (8,), 3, np.float64)
     net.initialise(np.random.default_rng(0), "xavier")
@@ -178,7 +178,7 @@ def test_l2_is_weight_decay_on_weights_only():
     thetas = {}
     for l2 in (0.0, 0.3):
         cfg = TrainConfig(hidden=(8,), epochs=1, batch_size=500, optimizer="sgd", momentum=0.0, lr=0.1,
-                          l2=l2, early_stopping=False, dtype="float64")
+                          l2=l2, early_stopping=False, dtype="float64", init="xavier")
         trainer = Trainer("tanh(x)", data, cfg)
         trainer.fit(0)
         thetas[l2] = trainer.net.theta.copy()
@@ -195,21 +195,6 @@ def test_gradient_flow_at_initialisation():
     assert all(0.35 < v < 0.65 for v in relu.grad_flow)  # half the units active
     sig = train("sigmoid(x)", data, TrainConfig(hidden=(64, 64), epochs=1), seed=0)
     assert all(v <= 0.25 for v in sig.grad_flow)  # sigmoid's slope never exceeds 1/4
-
-
-def test_initialisation_follows_the_activation():
-    assert choose_init(parse("relu(x)")) == "he"
-    assert choose_init(parse("x*sigmoid(x)")) == "he"
-    assert choose_init(parse("gelu(x)")) == "he"
-    assert choose_init(parse("tanh(x)")) == "xavier"
-    assert choose_init(parse("sigmoid(x)")) == "xavier"
-    assert choose_init(parse("x")) == "xavier"
-    net = MLP(400, (300,), 10, np.float64)
-    net.initialise(np.random.default_rng(0), "he")
-    assert net.W[0][:-1].std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)
-    assert np.all(net.W[0][-1] == 0)
-    net.initialise(np.random.default_rng(0), "xavier")
-    assert net.W[0][:-1].std() == pytest.approx(math.sqrt(2 / (400 + 300)), rel=0.02)
 
 
 def test_regression_reports_r2_like_sklearn():
@@ -288,12 +273,18 @@ def test_learnable_beta_recovers_the_teachers_beta(seed):
     pinned.  The student's hidden layer is therefore the teacher's, frozen; the
     output layer and beta are trained.  A fully trainable student fits as well
     with any beta (measured: beta ends anywhere from 1.1 to 2.0).
+
+    The output layer starts from Glorot's rule (``init="he"``, the setup this
+    was measured with).  Under the auto rule's Gaussian output layer seed 2
+    ends at beta = -1.02, a mirrored local optimum (x*sigmoid(-x) with the
+    output's sign flipped), while seeds 0 and 1 reach 2.34 and 2.43.
     """
     from actsearch.datasets import planted_teacher
 
     data = load_dataset("planted:x*sigmoid(2.5*x)", seed=seed)
     start = {0: planted_teacher("x*sigmoid(2.5*x)", seed=seed).first_layer(data)}
-    base = {"hidden": (16,), "epochs": 100, "lr": 0.01, "frozen": (0,), "early_stopping": False, "dtype": "float64"}
+    base = {"hidden": (16,), "epochs": 100, "lr": 0.01, "frozen": (0,), "early_stopping": False, "dtype": "float64",
+            "init": "he"}
     learned = Trainer("x*sigmoid(beta*x)", data, TrainConfig(learnable=("beta",), **base)).fit(seed, start=start)
     fixed = Trainer("x*sigmoid(beta*x)", data, TrainConfig(**base)).fit(seed, start=start)
     assert abs(learned.learned["beta"][0] - 2.5) < 0.3
@@ -314,7 +305,7 @@ def test_frozen_layers_keep_their_starting_weights():
 
 def _initial_output_layer(trainer, seed):
     net = MLP(trainer.X["train"].shape[1] - 1, trainer.config.hidden, trainer.n_out, trainer.dtype)
-    net.initialise(np.random.default_rng(seed), trainer.init)
+    net.initialise(np.random.default_rng(seed), trainer.init_rule)
     return net.W[-1]
 
 

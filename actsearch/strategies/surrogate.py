@@ -17,7 +17,8 @@ Features (:func:`features`, no training):
 * the gradient flow of an untrained deep network (``flow=True``, the
   default): a fixed batch of 128 standard-normal inputs through six layers of
   32 with the activation and the trainer's initialisation rule
-  (:func:`~actsearch.networks.choose_init`), giving log10 of the last layer's
+  of old (He for rectifier-like functions,
+  :func:`~actsearch.initialisation.is_rectifier_like`, else Xavier), giving log10 of the last layer's
   activation spread, log10 of the ratio of backpropagated gradient norms
   (first over last layer), the last layer's mean over its spread and its
   share of dead (zero-slope) units.  About 1 ms per candidate.
@@ -149,9 +150,9 @@ def _log10(value: float) -> float:
 
 def _flow(expr: Expression) -> np.ndarray:
     """Gradient flow through an untrained 6 x 32 network (4 numbers, always finite)."""
-    from ..networks import choose_init
+    from ..initialisation import is_rectifier_like
 
-    gain = math.sqrt((2.0 if choose_init(expr) == "he" else 1.0) / _FLOW_WIDTH)
+    gain = math.sqrt((2.0 if is_rectifier_like(expr) else 1.0) / _FLOW_WIDTH)
     H, slopes, weights = _FLOW_INPUT, [], []
     for W in _FLOW_WEIGHTS:
         W = W * gain
