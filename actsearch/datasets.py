@@ -49,6 +49,50 @@ class Dataset:
     y_scale: float = 1.0
     x_mean: np.ndarray | None = None
     x_scale: np.ndarray | None = None
+    source: tuple | None = field(default=None, repr=False)
+    rows: dict = field(default_factory=dict, repr=False)
+    split_seed: int = 0
+    val_size: float = 0.2
+
+    def with_rows(self, train, val, test, scale_rows) -> "Dataset":
+        """A copy on other rows of the same source, standardised with the statistics of ``scale_rows``."""
+        from dataclasses import replace
+
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = self.source
+        scaler = StandardScaler().fit(X[scale_rows])
+        mean, scale = scaler.mean_, scaler.scale_
+        y_mean, y_scale = 0.0, 1.0
+        if self.task == "regression":
+            y_mean, y_scale = float(y[scale_rows].mean()), float(y[scale_rows].std() or 1.0)
+        parts = {}
+        for part, index in (("train", train), ("val", val), ("test", test)):
+            parts[f"X_{part}"] = scaler.transform(X[index]) if len(index) else np.zeros((0, X.shape[1]))
+            parts[f"y_{part}"] = (y[index] - y_mean) / y_scale if self.task == "regression" else y[index]
+        return replace(self, **parts, x_mean=mean, x_scale=scale, y_mean=y_mean, y_scale=y_scale,
+                       rows={"train": np.asarray(train), "val": np.asarray(val), "test": np.asarray(test)})
+
+    def resplit(self, seed: int) -> "Dataset":
+        """The same test rows, and a fresh train/validation partition of the other rows drawn by ``seed``.
+
+        The partition is stratified for classification, and drawn from
+        ``(split_seed, seed)``, so each training seed validates on its own rows
+        and a search cannot fit one small validation set.  Every part is
+        standardised with the statistics of all non-test rows, which do not
+        depend on the partition.
+
+        >>> d = load_dataset("iris")
+        >>> a, b = d.resplit(0), d.resplit(1)
+        >>> bool((a.rows["test"] == b.rows["test"]).all()), bool((a.rows["val"] == b.rows["val"]).all())
+        (True, False)
+        """
+        if self.source is None:
+            raise DatasetError(f"{self.name}: built without its source rows, so it cannot be re-partitioned")
+        rest = np.sort(np.concatenate([self.rows["train"], self.rows["val"]]))
+        state = int(np.random.SeedSequence([int(self.split_seed), int(seed)]).generate_state(1)[0])
+        train, val = _partition(rest, self.source[1], self.task, self.val_size, state)
+        return self.with_rows(train, val, self.rows["test"], scale_rows=rest)
 
     def transform(self, X) -> np.ndarray:
         """Standardise new rows with the training split's statistics."""
@@ -95,14 +139,25 @@ def _circles(seed: int, n: int = 1000):
     return X, y, "classification", ["x0", "x1"], "target"
 
 
-def _spirals(seed: int, n: int = 1000, turns: float = 2.5, noise: float = 0.05):
-    """Two interleaved spirals: a classic problem where depth and activation matter."""
+def spirals(seed: int, n: int = 1000, turns: float = 2.5, noise: float = 0.05, label_noise: float = 0.0):
+    """Two interleaved spirals: a classic problem where depth and activation matter.
+
+    ``label_noise`` is the share of labels flipped at random, drawn after the
+    points so the points do not depend on it.
+
+    >>> X, y, task, _, _ = spirals(0, n=10)
+    >>> X.shape, task, int(y.sum())
+    ((10, 2), 'classification', 5)
+    """
     rng = np.random.default_rng(seed)
     half = n // 2
     t = np.sqrt(rng.uniform(0.0, 1.0, half)) * turns * 2 * math.pi
     arm = np.column_stack([t * np.cos(t), t * np.sin(t)]) / (turns * 2 * math.pi)
     X = np.vstack([arm, -arm]) + rng.normal(0.0, noise, (2 * half, 2))
     y = np.repeat([0, 1], half)
+    if label_noise > 0:
+        flip = rng.random(2 * half) < label_noise
+        y = np.where(flip, 1 - y, y)
     return X, y, "classification", ["x0", "x1"], "target"
 
 
@@ -187,7 +242,7 @@ DATASETS: dict[str, Callable] = {
     "diabetes": _sklearn("load_diabetes", "regression"),
     "moons": _moons,
     "circles": _circles,
-    "spirals": _spirals,
+    "spirals": spirals,
     "xor": _xor,
 }
 
@@ -253,7 +308,6 @@ def make_dataset(
     ('binary', 64, 16, 20)
     """
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import LabelEncoder, StandardScaler
 
     X = np.asarray(X)
     y = np.asarray(y)
@@ -274,8 +328,26 @@ def make_dataset(
     task = task or infer_task(y)
     if task not in TASKS:
         raise DatasetError(f"{name}: task {task!r} is not one of {', '.join(TASKS)}")
+    y, task, classes = _encode_target(y, task, name)
+    n_classes = len(classes)
+    order = np.arange(len(y))
+    stratify = y if task != "regression" else None
+    # Splitting row numbers with the same random_state splits rows exactly as
+    # splitting the arrays would, and keeps which rows went where.
+    rest, test = train_test_split(order, test_size=test_size, random_state=seed, stratify=stratify)
+    train, val = _partition(rest, y, task, val_size, seed)
+    base = Dataset(name=name, task=task, X_train=X[:0], y_train=y[:0], X_val=X[:0], y_val=y[:0],
+                   X_test=X[:0], y_test=y[:0], n_classes=n_classes,
+                   feature_names=list(feature_names or [f"x{i}" for i in range(X.shape[1])]),
+                   target_name=target_name, classes=classes, source=(X, y), split_seed=seed, val_size=val_size)
+    return base.with_rows(train, val, test, scale_rows=train)
+
+
+def _encode_target(y: np.ndarray, task: str, name: str) -> tuple[np.ndarray, str, list]:
+    """Labels as integers from 0 (task ``binary`` or ``multiclass``), or a checked numeric regression target."""
+    from sklearn.preprocessing import LabelEncoder
+
     classes: list = []
-    n_classes = 0
     if task == "classification":
         encoder = LabelEncoder()
         y = encoder.fit_transform(y.astype(str) if y.dtype.kind == "O" else y)
@@ -297,30 +369,17 @@ def make_dataset(
             raise DatasetError(f"{name}: a regression target must be numeric") from None
         if not np.all(np.isfinite(y)):
             raise DatasetError(f"{name}: the target contains NaN or infinite values")
-    stratify = y if task != "regression" else None
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
-    if val_size > 0:
-        X_train, X_val, y_train, y_val = train_test_split(
-            X_rest, y_rest, test_size=val_size, random_state=seed,
-            stratify=y_rest if stratify is not None else None,
-        )
-    else:
-        X_train, y_train = X_rest, y_rest
-        X_val, y_val = X_rest[:0], y_rest[:0]
-    scaler = StandardScaler().fit(X_train)
-    y_mean, y_scale = 0.0, 1.0
-    if task == "regression":
-        y_mean, y_scale = float(y_train.mean()), float(y_train.std() or 1.0)
-        y_train, y_val, y_test = ((v - y_mean) / y_scale for v in (y_train, y_val, y_test))
-    return Dataset(
-        name=name, task=task,
-        X_train=scaler.transform(X_train), y_train=y_train,
-        X_val=scaler.transform(X_val) if len(X_val) else np.zeros((0, X.shape[1])), y_val=y_val,
-        X_test=scaler.transform(X_test), y_test=y_test,
-        n_classes=n_classes, feature_names=list(feature_names or [f"x{i}" for i in range(X.shape[1])]),
-        target_name=target_name, classes=classes, y_mean=y_mean, y_scale=y_scale,
-        x_mean=scaler.mean_, x_scale=scaler.scale_,
-    )
+    return y, task, classes
+
+
+def _partition(rest: np.ndarray, y: np.ndarray, task: str, val_size: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers ``rest`` cut into train and validation parts (stratified for classification)."""
+    from sklearn.model_selection import train_test_split
+
+    if val_size <= 0:
+        return rest, rest[:0]
+    return train_test_split(rest, test_size=val_size, random_state=seed,
+                            stratify=y[rest] if task != "regression" else None)
 
 
 def load_dataset(
