@@ -26,6 +26,7 @@ _LAZY = {
     "load_dataset": ("actsearch.datasets", "load_dataset"),
     "DATASETS": ("actsearch.datasets", "DATASETS"),
     "search": ("actsearch.driver", "search"),
+    "compare": ("actsearch.finals", "compare"),
     "SearchConfig": ("actsearch.driver", "SearchConfig"),
     "SearchResult": ("actsearch.driver", "SearchResult"),
     "load_results": ("actsearch.results", "load_results"),

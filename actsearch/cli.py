@@ -27,6 +27,22 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """argparse type: comma-separated activations; a comma inside parentheses belongs to the expression."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    if any(not p for p in parts):
+        raise argparse.ArgumentTypeError(f"expected names or expressions separated by commas, got {text!r}")
+    return tuple(parts)
+
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number >= 1."""
     try:
@@ -94,8 +110,18 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                         help="train all epochs instead of stopping when validation loss stalls")
     parser.add_argument("--patience", type=positive_int, default=d.patience,
                         help=f"epochs without improvement before early stopping (default: {d.patience})")
-    parser.add_argument("--init", choices=("he", "xavier"),
-                        help="weight initialisation (default: He for rectifier-like activations, else Xavier)")
+    parser.add_argument("--init", choices=("auto", "he", "xavier"), default=d.init,
+                        help="weight initialisation: auto, a variance-preserving gain computed for each activation "
+                             "(AutoInit); he; or xavier (default: auto)")
+    parser.add_argument("--init-scale", type=float, default=d.init_scale,
+                        help=f"target std of the pre-activations under --init auto (default: {d.init_scale:g})")
+    if d.resample:
+        parser.add_argument("--no-resample", dest="resample", action="store_false",
+                            help="one fixed train/validation partition for every seed, instead of each seed "
+                                 "drawing its own (the test rows never change)")
+    else:
+        parser.add_argument("--resample", action="store_true",
+                            help="each seed draws its own train/validation partition (the test rows never change)")
     parser.add_argument("--learnable", default="", metavar="NAMES",
                         help="activation parameters trained with the weights, e.g. beta or alpha,beta "
                              "(beta also matches the per-slot beta_u1 of search spaces)")
@@ -109,6 +135,7 @@ def training_config(args):
     return TrainConfig(hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        optimizer=args.optimizer, dropout=args.dropout, l2=args.l2,
                        early_stopping=args.early_stopping, patience=args.patience, init=args.init,
+                       init_scale=args.init_scale, resample=args.resample,
                        learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
                        granularity=args.granularity)
 
@@ -147,25 +174,38 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _print_leaderboard(board, out) -> None:
+def _label(row) -> str:
+    label = str(row["expression"])
+    params = json.loads(row["params"]) if isinstance(row.get("params"), str) and row["params"] else {}
+    if params:
+        label += "  [" + ", ".join(f"{k}={v:.4g}" for k, v in params.items()) + "]"
+    also = row.get("also")
+    if isinstance(also, str) and also:
+        label += f" = {also}"
+    return label
+
+
+def print_leaderboard(board, out, title: str = "final stage") -> None:
+    """The final-stage rows of a leaderboard with their verdicts, as ``search`` and ``compare`` print them."""
+    board = board[board["stage"] == "final"] if board is not None and len(board) else board
     if board is None or board.empty:
         print("no final-stage rows", file=out)
         return
-    print("\nleaderboard (final stage: same protocol and seeds for all; paired t-test of test scores vs relu)",
-          file=out)
-    print(f"{'#':>2}  {'expression':52s} {'source':10s} {'val':>15s} {'test':>15s} {'vs relu':>8s} {'p':>6s}",
-          file=out)
-    for i, row in board.iterrows():
+    best = next((b for b in board["best_baseline"] if isinstance(b, str)), None)
+    print(f"\nleaderboard ({title}: one protocol and the same fresh seeds for all; each row against the best "
+          f"baseline, {best}, by paired test scores, p Holm-corrected across the candidates)", file=out)
+    print(f"{'#':>2}  {'expression':46s} {'source':10s} {'val':>15s} {'test':>15s} {'vs best [95% CI]':>26s} "
+          f"{'p_holm':>7s}  {'verdict':24s} {'vs relu':>8s}", file=out)
+    for i, (_, row) in enumerate(board.iterrows()):
         val = f"{_fmt(row['val_score'])} ± {_fmt(row['val_score_std'])}"
         test = f"{_fmt(row['test_score'])} ± {_fmt(row['test_score_std'])}"
-        diff = "" if row["diff_vs_relu"] != row["diff_vs_relu"] else f"{row['diff_vs_relu']:+.4f}"
-        p = "" if row["p_vs_relu"] != row["p_vs_relu"] else f"{row['p_vs_relu']:.3f}"
-        label = str(row["expression"])
-        params = json.loads(row["params"]) if isinstance(row.get("params"), str) and row["params"] else {}
-        if params:
-            label += "  [" + ", ".join(f"{k}={v:.4g}" for k, v in params.items()) + "]"
-        print(f"{i + 1:>2}  {label[:52]:52s} {str(row['strategy']):10s} {val:>15s} {test:>15s} "
-              f"{diff:>8s} {p:>6s}", file=out)
+        ci = row["vs_best_ci"] if isinstance(row["vs_best_ci"], list) else None
+        vs = "" if row["vs_best"] != row["vs_best"] else f"{row['vs_best']:+.4f}" + \
+            (f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
+        p = "" if row["p_vs_best_holm"] != row["p_vs_best_holm"] else f"{row['p_vs_best_holm']:.3f}"
+        relu = "" if row["diff_vs_relu"] != row["diff_vs_relu"] else f"{row['diff_vs_relu']:+.4f}"
+        print(f"{i + 1:>2}  {_label(row)[:46]:46s} {str(row['source'])[:10]:10s} {val:>15s} {test:>15s} {vs:>26s} "
+              f"{p:>7s}  {str(row['verdict']):24s} {relu:>8s}", file=out)
 
 
 def cmd_search(args) -> int:
@@ -184,7 +224,7 @@ def cmd_search(args) -> int:
     config = SearchConfig(space=args.space, strategy=args.strategy, dataset=args.dataset, target=args.target,
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
-                          warm_start=args.warm_start, strategy_options=options, train=training_config(args))
+                          baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options, train=training_config(args))
     out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
     print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
           file=sys.stderr)
@@ -202,11 +242,30 @@ def cmd_search(args) -> int:
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
     if result.best is not None:
         print(f"best in search (validation score): {result.best}")
-    _print_leaderboard(result.leaderboard, sys.stdout)
+    print_leaderboard(result.leaderboard, sys.stdout)
     if result.interrupted:
         print(f"actsearch: interrupted; finished evaluations are in {out}/evaluations.csv; "
               "run the same command to resume", file=sys.stderr)
         return 130
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .finals import compare
+
+    board = compare(args.exprs, args.dataset, seeds=args.seeds, baselines=args.baselines,
+                    train=training_config(args), target=args.target, task=args.task, split_seed=args.split_seed,
+                    workers=args.workers)
+    if args.format == "json":
+        from .analysis.commands import records
+
+        json.dump(records(board), sys.stdout, indent=2, allow_nan=False)
+        print()
+    elif args.format == "csv":
+        board.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        print(f"actsearch compare on {args.dataset}: {args.seeds} seeds", file=sys.stdout)
+        print_leaderboard(board, sys.stdout, title="compare")
     return 0
 
 
@@ -218,7 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train a network with activation EXPR once per seed and report the scores.")
     ev.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(x)' or 'max(x, sin(x))'")
     add_data_options(ev)
-    add_training_options(ev)
+    from dataclasses import replace
+
+    from .networks import TrainConfig
+
+    add_training_options(ev, replace(TrainConfig(), resample=True))
     ev.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
                     help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
     ev.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
@@ -247,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"candidates re-evaluated in the final stage (default: {dflt.final_k})")
     se.add_argument("--final-seeds", type=positive_int, default=dflt.final_seeds,
                     help=f"seeds in the final stage (default: {dflt.final_seeds})")
+    se.add_argument("--baselines", type=_names, default=dflt.baselines, metavar="relu,gelu,...",
+                    help="baselines of the final stage, names or expressions, comma-separated (default: "
+                         + ",".join(b.removesuffix("(x)") for b in dflt.baselines) + ")")
     se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run")
     se.add_argument("--sampler", choices=("tpe", "cmaes", "random"), default="tpe",
                     help="Optuna sampler (default: tpe)")
@@ -271,6 +337,22 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--study", metavar="NAME", help="name of the distributed Optuna study")
     se.add_argument("--no-progress", action="store_true", help="no progress bar")
     se.set_defaults(run=cmd_search)
+    co = sub.add_parser("compare", help="compare activations with the baselines under the final-stage protocol",
+                        description="Train each EXPR and the baselines on the same fresh seeds (from 1000, each "
+                                    "with its own train/validation partition) under the search's protocol, and "
+                                    "compare each EXPR with the best baseline (highest validation mean) on paired "
+                                    "test scores: t-test, Wilcoxon, 95%% interval, Holm-corrected p and a verdict.")
+    co.add_argument("exprs", nargs="+", metavar="EXPR", help="activations, e.g. 'x * tanh(softplus(x))' or mish")
+    add_data_options(co)
+    co.set_defaults(dataset=dflt.dataset)
+    add_training_options(co, DEFAULT_PROTOCOL, seeds=10, seeds_help="fresh seeds per function, at least 2")
+    co.add_argument("--baselines", type=_names, default=dflt.baselines, metavar="relu,gelu,...",
+                    help="baselines, names or expressions, comma-separated (default: "
+                         + ",".join(b.removesuffix("(x)") for b in dflt.baselines) + ")")
+    co.add_argument("--workers", type=positive_int, default=1, help="worker processes (default: 1)")
+    co.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                    help="table (default); json: a list of row objects; csv: every column")
+    co.set_defaults(run=cmd_compare)
     for module in COMMAND_MODULES:
         _add_module_commands(sub, module)
     return parser

@@ -19,7 +19,7 @@ from it, and loops: ask the study for a trial (the same
 single-process search), evaluate it with the driver's own code
 (the steps of ``driver._search_loop``: the cache by fingerprint
 ``driver._cached_fields``, ``screen``, ``driver._task`` trained by the
-executors' ``train_candidate`` in-process so Optuna pruning works, ``_Run.record``
+executors' ``train_candidate`` in-process so Optuna pruning works, ``Run.record``
 and ``driver._outcome``), store the row, tell the study.
 
 **Storage.**  ``storage`` is a URL:
@@ -755,7 +755,7 @@ class _Worker:
         import numpy as np
 
         from .datasets import load_dataset
-        from .driver import _Run
+        from .driver import Run
         from .strategies.optuna_search import OptunaSearch
 
         _must_exist(storage)
@@ -776,7 +776,7 @@ class _Worker:
         self.retry = _retry_callback(self.liveness["max_retry"])
         data = load_dataset(self.config.dataset, target=self.config.target, task=self.config.task,
                             seed=self.config.split_seed)
-        self.run = _Run(self.config, data, space, None, False)
+        self.run = Run(self.config, data, space, None, False)
         self.run.run_id = _run_id(study_name, self.config)
         from .executors import SerialExecutor
 
@@ -1002,14 +1002,14 @@ def run_distributed_search(config, storage: str | None = None, study_name: str |
     name), evaluates with this process and ``workers - 1`` ``actsearch
     worker`` processes until the budget is spent -- other machines may join
     meanwhile with ``actsearch worker --storage URL --study NAME`` -- then
-    runs the driver's final stage here (``driver._final_stage``, on
+    runs the driver's final stage here (``driver.final_stage``, on
     ``make_executor(..., workers)``).  Running it again resumes: finished
     trials and final rows are kept.
     """
     import signal
     import subprocess
 
-    from .driver import _final_stage, _plain_row, _result
+    from .driver import final_stage, _plain_row, _result
     from .executors import make_executor
 
     if storage is None:
@@ -1051,7 +1051,7 @@ def run_distributed_search(config, storage: str | None = None, study_name: str |
         done = {r["fingerprint"]: r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
         executor = make_executor(run.data, run.config.train, workers=workers)
         try:
-            _final_stage(run, done, executor)
+            final_stage(run, done, executor)
         except KeyboardInterrupt:
             interrupted = True
         finally:

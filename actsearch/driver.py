@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .datasets import Dataset, load_dataset, make_dataset
 from .errors import ActsearchError, ConfigError
-from .expression import Expression, parse
+from .expression import Expression, parse, parse_activation
 from .executors import Task, make_executor
 from .networks import TrainConfig, learnable_names
 from .results import ResultsWriter, load_results, row_params
@@ -39,12 +39,18 @@ DEFAULT_SPACE = {
 }
 
 #: The baselines of the final stage, trained under exactly the protocol of the winners.
-BASELINES = ("relu(x)", "leaky_relu(x)", "elu(x)", "tanh(x)", "swish(x)", "gelu(x)")
+BASELINES = ("relu(x)", "gelu(x)", "swish(x)", "elu(x)", "tanh(x)", "leaky_relu(x)", "softplus(x)")
+
+#: The final stage's first training seed: its seeds (and so its initial
+#: weights, batch orders and train/validation partitions) are disjoint from
+#: the search's, which start at 0.
+FINAL_SEED_START = 1000
 
 #: The default protocol: a deep, narrow network on a nonlinear task, where
 #: vanishing and exploding gradients separate activations (on shallow nets over
 #: easy data, almost any nonlinearity scores the same and a search fits noise).
-DEFAULT_PROTOCOL = TrainConfig(hidden=(32,) * 6, epochs=30, batch_size=32, lr=3e-3, early_stopping=True, patience=8)
+DEFAULT_PROTOCOL = TrainConfig(hidden=(32,) * 6, epochs=30, batch_size=32, lr=3e-3, early_stopping=True, patience=8,
+                               init="auto", resample=True)
 
 
 class SearchError(ActsearchError):
@@ -65,7 +71,8 @@ class SearchConfig:
     seed: int = 0
     seeds: int = 2
     final_k: int = 5
-    final_seeds: int = 5
+    final_seeds: int = 10
+    final_seed_start: int = FINAL_SEED_START
     baselines: tuple[str, ...] = BASELINES
     warm_start: str | None = None
     warm_k: int = 5
@@ -76,6 +83,9 @@ class SearchConfig:
         for name in ("budget", "seeds", "final_seeds"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ConfigError(f"search setting {name}={getattr(self, name)!r}: expected a whole number >= 1")
+        if self.final_seed_start < self.seeds:
+            raise ConfigError(f"search setting final_seed_start={self.final_seed_start}: the final stage's seeds "
+                              f"must not overlap the search's 0..{self.seeds - 1}")
         if self.final_k < 0:
             raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
 
@@ -102,7 +112,7 @@ class SearchResult:
         return f"SearchResult(best={best!r}, rows={len(self.table)}, out={self.out!r})"
 
 
-class _Run:
+class Run:
     """One search run: the state shared by the search and final stages."""
 
     def __init__(self, config: SearchConfig, data: Dataset, space: Space, out: str | None, progress: bool):
@@ -140,6 +150,21 @@ class _Run:
         moved = Expression(expr.tree, {**expr.params, **{n: 1.37 * expr.params[n] + 0.11 for n in names}})
         return f"{expr.fingerprint}+{moved.fingerprint}"
 
+    def table(self):
+        """The rows so far as a DataFrame typed like :func:`actsearch.load_results`'s."""
+        import pandas as pd
+
+        from .results import COLUMNS, SCHEMA
+
+        table = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in self.rows], columns=COLUMNS)
+        for col, dtype in SCHEMA.items():
+            if dtype == "string":
+                table[col] = table[col].map(lambda v: None if v is None or v is pd.NA or v != v or v == ""
+                                            else str(v)).astype("string")
+            else:
+                table[col] = pd.to_numeric(table[col], errors="coerce").astype(dtype)
+        return table
+
     def describe(self, expr: Expression) -> dict:
         return {"expression": str(expr), "canonical": str(expr.canonical()), "fingerprint": expr.fingerprint,
                 "complexity": expr.complexity, "params": json.dumps(expr.params, sort_keys=True)}
@@ -157,9 +182,13 @@ def _outcome(row: dict) -> Outcome:
                    learned=json.loads(learned) if isinstance(learned, str) and learned else {})
 
 
+#: What a cached row repeats of the row that trained the same function.
+RESULT_FIELDS = ("val_score", "val_score_std", "test_score", "test_score_std", "test_scores", "epochs", "seeds",
+                 "init", "init_gain")
+
+
 def _cached_fields(hit: dict) -> dict:
-    copied = {k: hit.get(k) for k in ("val_score", "val_score_std", "test_score", "test_score_std",
-                                      "test_scores", "epochs", "seeds")}
+    copied = {k: hit.get(k) for k in RESULT_FIELDS}
     return {**copied, "status": "cached", "train_seconds": 0.0,
             "reason": f"same function as eval {hit['eval_id']} ({hit['expression']})"}
 
@@ -168,7 +197,7 @@ def _task(expr: Expression, seeds: Sequence[int], pruner=None, train: dict | Non
     return Task(str(expr), dict(expr.params), tuple(seeds), pruner, dict(train or {}))
 
 
-def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
+def plan_candidate(run: Run, strategy, cand: Candidate) -> tuple[str, Any]:
     """What a candidate needs: ``("fields", row fields)`` without training (a cache
     hit or a screen rejection), or ``("task", Task)`` to train.  The search loop
     and distributed workers both decide through here."""
@@ -182,7 +211,7 @@ def plan_candidate(run: _Run, strategy, cand: Candidate) -> tuple[str, Any]:
     return "task", _task(expr, range(run.config.seeds), strategy.pruner(cand), cand.train)
 
 
-def _search_loop(run: _Run, strategy, executor, previous: list[dict]) -> None:
+def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
     """Ask in batches, train each batch on the executor, record rows in ask order, tell.
 
     Batch sizes belong to the strategy, not to the number of workers, so the
@@ -274,22 +303,18 @@ def _warm_expressions(path: str, k: int) -> list[Expression]:
     return out
 
 
-def _row_key(run: _Run, row: dict) -> str:
-    """:meth:`_Run.key` of a written row (the fingerprint when nothing is learnable)."""
+def _row_key(run: Run, row: dict) -> str:
+    """:meth:`Run.key` of a written row (the fingerprint when nothing is learnable)."""
     if not run.config.train.learnable:
         return row["fingerprint"]
     return run.key(parse(str(row["expression"]), params=json.loads(row["params"] or "{}")))
 
 
-def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
-    """Re-evaluate the baselines and the top k with more seeds, under the same protocol.
-
-    ``done`` maps keys (:meth:`_Run.key`) to final rows already written (a resumed run).
-    A winner that is the same function as a baseline (``max(x, 0)`` and
-    ``relu(x)``) shares the baseline's row, marked ``cached``.
-    """
+def finalists(run: Run) -> list[tuple[str, Expression]]:
+    """``(source, expression)`` of the final stage: the baselines, then the top ``final_k`` search
+    candidates by validation score (one per function)."""
     cfg = run.config
-    chosen = [("baseline", parse(text)) for text in cfg.baselines]
+    chosen = [("baseline", parse_activation(text)) for text in cfg.baselines]
     search_rows = [r for r in run.rows if r["stage"] == "search" and r["status"] == "ok"]
     search_rows.sort(key=lambda r: (-r["val_score"], r["eval_id"]))
     picked: set[str] = set()
@@ -297,6 +322,22 @@ def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
         if r["fingerprint"] not in picked and len(picked) < cfg.final_k:
             picked.add(r["fingerprint"])
             chosen.append((cfg.strategy, parse(r["expression"], params=json.loads(r["params"] or "{}"))))
+    return chosen
+
+
+def final_stage(run: Run, done: dict[str, dict], executor, chosen: list | None = None) -> None:
+    """Re-evaluate the baselines and the top k on fresh seeds, under the same protocol.
+
+    The seeds start at ``final_seed_start`` (1000), so no finalist is scored
+    on a seed, or with resampling a validation set, that the search selected on.
+
+    ``done`` maps keys (:meth:`Run.key`) to final rows already written (a resumed run).
+    A winner that is the same function as a baseline (``max(x, 0)`` and
+    ``relu(x)``) shares the baseline's row, marked ``cached``.  ``chosen``
+    (default :func:`finalists`) lists ``(source, expression)`` to train.
+    """
+    cfg = run.config
+    chosen = finalists(run) if chosen is None else chosen
     # The same text with other parameter values is another function: key on fingerprints.
     existing = {(_row_key(run, r), r["strategy"]) for r in run.rows if r["stage"] == "final"}
     todo, tasks, queued = [], [], set()
@@ -308,55 +349,18 @@ def _final_stage(run: _Run, done: dict[str, dict], executor) -> None:
         todo.append((strategy_name, expr))
         if key not in done and key not in queued:
             queued.add(key)
-            tasks.append(_task(expr, range(cfg.final_seeds)))
+            tasks.append(_task(expr, range(cfg.final_seed_start, cfg.final_seed_start + cfg.final_seeds)))
     trained = executor.map(tasks)
     for strategy_name, expr in todo:
         described = run.describe(expr)
         same = done.get(run.key(expr))
         if same is not None:
-            copied = {k: same[k] for k in ("val_score", "val_score_std", "test_score", "test_score_std",
-                                           "test_scores", "epochs", "seeds")}
+            copied = {k: same.get(k) for k in RESULT_FIELDS}
             run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
                         "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
             continue
         done[run.key(expr)] = run.record({"stage": "final", "strategy": strategy_name, **described,
                                              **next(trained)})
-
-
-def leaderboard(table, reference: str = "relu(x)"):
-    """Final-stage rows ranked by validation score, with a paired t-test against ``reference``.
-
-    The test pairs per-seed test scores (the same seeds, splits and protocol);
-    ``p_vs_relu`` is two-sided, ``diff_vs_relu`` the mean difference.
-    """
-    import pandas as pd
-    from scipy import stats
-
-    final = table[table["stage"] == "final"].copy()
-    if final.empty:
-        return final
-    ref = final[final["expression"] == str(parse(reference))]
-    ref_scores = json.loads(ref["test_scores"].iloc[0]) if len(ref) else None
-    diffs, pvalues = [], []
-    for _, row in final.iterrows():
-        scores = json.loads(row["test_scores"]) if isinstance(row["test_scores"], str) else []
-        pairs = [(a, b) for a, b in zip(scores, ref_scores or []) if a is not None and b is not None]
-        if ref_scores is None or len(pairs) < 2 or row["expression"] == str(parse(reference)):
-            diffs.append(math.nan)
-            pvalues.append(math.nan)
-            continue
-        a, b = np.array(pairs).T
-        diffs.append(float(np.mean(a - b)))
-        if np.allclose(a - b, (a - b)[0]):
-            pvalues.append(1.0 if np.allclose(a, b) else 0.0)
-        else:
-            pvalues.append(float(stats.ttest_rel(a, b).pvalue))
-    final["diff_vs_relu"] = diffs
-    final["p_vs_relu"] = pvalues
-    cols = ["expression", "params", "strategy", "status", "val_score", "val_score_std", "test_score", "test_score_std",
-            "diff_vs_relu", "p_vs_relu", "complexity", "seeds", "fingerprint"]
-    return pd.DataFrame(final[cols]).sort_values("val_score", ascending=False, na_position="last") \
-        .reset_index(drop=True)
 
 
 def _config_check(out: str, config: SearchConfig) -> None:
@@ -402,7 +406,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
 
             _drop_partial_last_line(path)
             previous = load_results(path)
-    run = _Run(config, data, space, out, progress)
+    run = Run(config, data, space, out, progress)
     if config.warm_start:
         strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
     search_prev: list[dict] = []
@@ -421,7 +425,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         _search_loop(run, strategy, executor, search_prev)
         done = {_row_key(run, r): r for r in run.rows if r["stage"] == "final" and r["status"] != "cached"}
         if config.final_k > 0 or config.baselines:
-            _final_stage(run, done, executor)
+            final_stage(run, done, executor)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -446,19 +450,11 @@ def _plain_row(row: dict) -> dict:
     return out
 
 
-def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
-    import pandas as pd
+def _result(run: Run, strategy, interrupted: bool) -> SearchResult:
+    from .analysis.tables import leaderboard
 
-    from .results import COLUMNS, SCHEMA
-
-    table = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in run.rows], columns=COLUMNS)
-    for col, dtype in SCHEMA.items():
-        if dtype == "string":
-            table[col] = table[col].map(lambda v: None if v is None or v is pd.NA or v != v or v == "" else str(v)) \
-                .astype("string")
-        else:
-            table[col] = pd.to_numeric(table[col], errors="coerce").astype(dtype)
-    board = leaderboard(table)
+    table = run.table()
+    board = leaderboard(table, top=run.config.final_k)
     ok = table[(table["stage"] == "search") & (table["status"] == "ok")]
     best = None
     if len(ok):
@@ -472,7 +468,7 @@ def _result(run: _Run, strategy, interrupted: bool) -> SearchResult:
 def search(space: str | Space = "default", strategy: str = "random", dataset: str | Dataset = "spirals",
            budget: int = 40, seed: int = 0, out: str | None = None, *, X=None, y=None,
            task: str | None = None, target: str | None = None, split_seed: int = 0, seeds: int = 2,
-           final_k: int = 5, final_seeds: int = 5, baselines: Sequence[str] = BASELINES,
+           final_k: int = 5, final_seeds: int = 10, baselines: Sequence[str] = BASELINES,
            warm_start: str | None = None, strategy_options: dict | None = None,
            train: TrainConfig | None = None, progress: bool = True, workers: int = 1, dask: str | None = None,
            **train_options) -> SearchResult:

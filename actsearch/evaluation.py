@@ -20,7 +20,7 @@ from .networks import TrainConfig, Trainer
 #: Per-seed columns of :func:`evaluate`'s table, in order.
 COLUMNS = [
     "expression", "dataset", "seed", "status", "reason", "val_score", "test_score", "train_score",
-    "train_loss", "val_loss", "test_loss", "epochs", "best_epoch", "train_seconds", "init", "grad_flow",
+    "train_loss", "val_loss", "test_loss", "epochs", "best_epoch", "train_seconds", "init", "init_gain", "grad_flow",
     "learned",
 ]
 
@@ -47,6 +47,7 @@ def evaluate_seeds(expr: Expression, data: Dataset, config: TrainConfig, seeds: 
         except ArithmeticError as exc:  # a numeric failure is the candidate's result, not a crash
             record = {"status": "diverged", "reason": f"{type(exc).__name__}: {exc}"}
         record.pop("val_history", None)
+        record["init_gain"] = trainer.init_rule.gain
         record["train_seconds"] = record.pop("seconds", math.nan)
         rows.append({
             "expression": str(expr), "dataset": data.name, "seed": seed, "init": trainer.init, **record,
@@ -66,7 +67,8 @@ def evaluate(
     l2: float = 0.0,
     seeds: int | Iterable[int] = 5,
     early_stopping: bool = True,
-    init: str | None = None,
+    init: str = "auto",
+    resample: bool = True,
     optimizer: str = "adam",
     target: str | None = None,
     task: str | None = None,
@@ -76,9 +78,10 @@ def evaluate(
 ):
     """Train a network with activation ``expr`` once per seed; one row per seed.
 
-    The data split is fixed by ``split_seed``, so every seed and every
-    candidate is scored on the same rows; a seed sets the initial weights, the
-    batch order and dropout.  ``config`` overrides the individual training
+    The test rows are fixed by ``split_seed``, so every seed and every
+    candidate is scored on the same test rows; a seed sets the initial
+    weights, the batch order, dropout and, with ``resample`` (the default),
+    its own train/validation partition of the other rows.  ``config`` overrides the individual training
     arguments.  The summary over seeds (mean and std) is in
     ``df.attrs["summary"]``; see :func:`summarize`.
 
@@ -91,7 +94,8 @@ def evaluate(
     f = parse(expr, params) if not isinstance(expr, Expression) else expr
     if config is None:
         config = TrainConfig(hidden=tuple(hidden), epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout,
-                             l2=l2, early_stopping=early_stopping, init=init, optimizer=optimizer)
+                             l2=l2, early_stopping=early_stopping, init=init, optimizer=optimizer,
+                             resample=resample)
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, target=target, task=task, seed=split_seed)
     rows = evaluate_seeds(f, data, config, _seed_list(seeds))
     df = pd.DataFrame(rows)
@@ -123,6 +127,9 @@ def summarize(df, data: Dataset | None = None) -> dict:
     }
     if data is not None:
         out["task"] = data.task
+    for col in ("init", "init_gain"):
+        if col in df.columns and len(df):
+            out[col] = _plain(df[col].iloc[0])
     for col in ("test_score", "val_score", "train_score", "train_seconds"):
         if col in df.columns:
             out[f"{col}_mean"], out[f"{col}_std"] = _mean_std(finished[col].tolist())

@@ -84,6 +84,7 @@ def train_candidate(task: Task, data: Dataset, config: TrainConfig) -> dict:
         "train_seconds": float(sum(r.seconds for r in results)),
         "val_history": dumps_scores(results[0].val_history) if results and results[0].val_history else "",
         "learned": _mean_learned([r.learned for r in results if r.status == "ok" and r.learned]),
+        "init": trainer.init, "init_gain": trainer.init_rule.gain,
     }
 
 

@@ -27,6 +27,10 @@ learned            learnable parameters' final values, mean per hidden layer ove
                    the seeds, as JSON (empty when nothing was learnable)
 epochs             mean epochs run per seed
 train_seconds      training time summed over the seeds
+init               the initialisation rule applied (auto, he or xavier; xavier
+                   also where auto fell back, with the reason in ``reason``)
+init_gain          g of the N(0, g^2/fan_in) weights fed by activations (see
+                   :mod:`actsearch.initialisation`); empty for Glorot
 timestamp          when the row was written (UTC, ISO 8601)
 version            the actsearch version that wrote it
 =================  ==========================================================
@@ -56,7 +60,7 @@ SCHEMA: dict[str, str] = {
     "seeds": "int64", "status": "string", "reason": "string", "val_score": "float64",
     "val_score_std": "float64", "test_score": "float64", "test_score_std": "float64",
     "test_scores": "string", "val_history": "string", "learned": "string", "epochs": "float64",
-    "train_seconds": "float64", "timestamp": "string",
+    "train_seconds": "float64", "init": "string", "init_gain": "float64", "timestamp": "string",
     "version": "string",
 }
 COLUMNS = list(SCHEMA)
@@ -85,6 +89,12 @@ class ResultsWriter:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         _drop_partial_last_line(path)
         new = not os.path.exists(path) or os.path.getsize(path) == 0
+        if not new:
+            with open(path, encoding="utf-8", newline="") as fh:
+                header = next(csv.reader([fh.readline()]), [])
+            if header != COLUMNS:
+                raise ResultsError(f"{path}: its columns are not this version's ({len(header)} against "
+                                   f"{len(COLUMNS)}); rows cannot be appended to it: use a new --out")
         self._fh = open(path, "a", encoding="utf-8", newline="")
         if new:
             self._write(COLUMNS)
@@ -129,7 +139,7 @@ def _drop_partial_last_line(path: str) -> None:
 
 #: Columns added after the first release, and the value a file written before them
 #: gets when read (the table is otherwise the same, so older runs stay readable).
-ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": ""}
+ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": "", "init": "", "init_gain": ""}
 STAGES = ("search", "final")
 _JSON_COLUMNS = {"params": dict, "test_scores": list, "val_history": list}
 

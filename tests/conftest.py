@@ -21,3 +21,75 @@ def run_dir2(tmp_path_factory):
     actsearch.search(space="small", strategy="random", dataset="moons", budget=6, seed=1, out=str(out),
                      hidden=(8,), epochs=3, seeds=1, final_k=0, baselines=(), progress=False)
     return out
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(*argv)`` runs ``actsearch.cli.main(argv)`` in-process: (exit code, stdout, stderr)."""
+    from actsearch.cli import main
+
+    def run(*argv):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse's
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+@pytest.fixture
+def one_line_error():
+    """``one_line_error(code, out, err, *fragments)``: exit 2, no stdout, one ``actsearch: error:`` line naming each."""
+    def check(code, out, err, *fragments):
+        assert code == 2, err
+        assert out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("actsearch: error:"), err
+        for fragment in fragments:
+            assert fragment in lines[0], (fragment, lines[0])
+    return check
+
+
+@pytest.fixture
+def scipy_vs_best():
+    """The function :func:`reference_vs_best`."""
+    return reference_vs_best
+
+
+def reference_vs_best(table):
+    """Independent reference of the final stage's verdicts, straight from scipy: one dict per final row.
+
+    The best baseline is the final baseline row with the highest validation
+    score; every other row gets ``diff`` (mean of its per-seed test scores
+    minus the best's) and ``p`` (:func:`scipy.stats.ttest_rel`), and the
+    non-baseline rows ``p_holm``, Holm's step-down by its textbook definition.
+    Keyed by ``eval_id``.
+    """
+    import json
+    import math
+
+    import numpy as np
+    from scipy import stats
+
+    final = table[(table["stage"] == "final") & table["status"].isin(["ok", "cached"])]
+    base = final[final["strategy"] == "baseline"].sort_values(["val_score", "eval_id"], ascending=[False, True])
+    best = base.iloc[0]
+    b = np.array(json.loads(best["test_scores"]), dtype=float)
+    out = {}
+    for _, row in final.iterrows():
+        if row["eval_id"] == best["eval_id"]:
+            continue
+        a = np.array(json.loads(row["test_scores"]), dtype=float)
+        d = a - b
+        p = stats.ttest_rel(a, b).pvalue if d.std() > 0 else (1.0 if not d.any() else 0.0)
+        out[int(row["eval_id"])] = {"best": best["expression"], "diff": float(d.mean()), "p": float(p),
+                                    "baseline": row["strategy"] == "baseline"}
+    claims = sorted((v["p"], k) for k, v in out.items() if not v["baseline"])
+    running = 0.0
+    for rank, (p, k) in enumerate(claims):
+        running = max(running, min(1.0, (len(claims) - rank) * p))
+        out[k]["p_holm"] = running
+    for v in out.values():
+        v.setdefault("p_holm", math.nan)
+    return out

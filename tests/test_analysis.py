@@ -29,7 +29,6 @@ from actsearch.analysis.tables import (
 )
 from actsearch.cli import main
 from actsearch.results import COLUMNS, ResultsWriter, load_results
-from actsearch.driver import leaderboard as final_leaderboard
 from actsearch.driver import search
 
 FAST = {"dataset": "moons", "hidden": (8,), "epochs": 3, "seeds": 2, "final_k": 3, "final_seeds": 3,
@@ -115,17 +114,23 @@ def test_leaderboard_picks_the_top_candidates_and_prefers_final_figures(table):
     assert board["rank"].tolist() == list(range(1, len(board) + 1))
 
 
-def test_the_best_final_candidate_and_the_t_test_match_an_independent_sort(one):
+def test_the_best_final_candidate_and_the_t_test_match_an_independent_sort(one, scipy_vs_best):
     board = leaderboard(one, top=10)
     finalists = one[(one["stage"] == "final") & (one["strategy"] != "baseline") & one["status"].isin(["ok", "cached"])]
     best = finalists.sort_values(["val_score", "eval_id"], ascending=[False, True]).iloc[0]
     top_candidate = board[(board["source"] != "baseline") & (board["stage"] == "final")].iloc[0]
     assert top_candidate["expression"] == best["expression"]
     assert top_candidate["val_score"] == best["val_score"]
-    reference = final_leaderboard(one).set_index("expression")
+    expected = scipy_vs_best(one)
     for _, row in board[board["stage"] == "final"].iterrows():
-        expected = reference.loc[row["expression"], "p_vs_relu"]
-        assert (math.isnan(expected) and math.isnan(row["p_vs_relu"])) or row["p_vs_relu"] == expected
+        if row["verdict"] == "best baseline":
+            assert math.isnan(row["p_vs_best"]) and row["expression"] == next(iter(expected.values()))["best"]
+            continue
+        want = expected[int(row["eval_id"])]
+        assert row["best_baseline"] == want["best"]
+        assert row["vs_best"] == pytest.approx(want["diff"]) and row["p_vs_best"] == pytest.approx(want["p"])
+        if row["source"] != "baseline":
+            assert row["p_vs_best_holm"] == pytest.approx(want["p_holm"])
     assert math.isnan(board.set_index("expression").loc["relu(x)", "p_vs_relu"])
     assert not math.isnan(board.set_index("expression").loc["tanh(x)", "p_vs_relu"])
     assert len(leaderboard(one, top=0)) == len(one[(one["stage"] == "final") & (one["strategy"] == "baseline")])
@@ -397,6 +402,9 @@ def test_analyze_shows_parameter_values(tmp_path, capsys):
     assert code == 0
     board = leaderboard(load_results(str(out)), top=10)
     with_beta = board[board["expression"].str.contains("beta_u2").to_numpy(dtype=bool)]
-    assert len(with_beta) and json.loads(with_beta["params"].iloc[0]) == {"beta_u2": 1.0}
+    assert len(with_beta)
+    for expression, params in zip(with_beta["expression"], with_beta["params"]):
+        assert set(json.loads(params)) == set(re.findall(r"beta_u\d", expression))
+        assert json.loads(params)["beta_u2"] == 1.0
     lines = printed.split("leaderboard\n")[1].split("\n\n")[0].splitlines()
     assert "params" in lines[1] and any("beta_u2=1" in ln for ln in lines)

@@ -167,7 +167,7 @@ def test_report_is_valid_self_contained_html(main_report):
     parser = check_html(main_report)
     assert len(parser.imgs) == FIGURES
     text = plain_text(parser)
-    for heading in ("Leaderboard", "Statistical comparison with relu", "Figures", "Failures by status",
+    for heading in ("Leaderboard", "Statistical comparison with the best baseline", "Figures", "Failures by status",
                     "Configuration"):
         assert heading in text
 
@@ -191,22 +191,29 @@ def test_report_shows_the_config(main_report):
     assert "strategy: random" in pre and "final_seeds: 3" in pre and "dataset: moons" in pre
 
 
-def test_comparison_matches_the_paired_test_of_the_search(run_dir):
-    """The report's p-values and differences are those of actsearch.driver.leaderboard."""
-    from actsearch.driver import leaderboard as final_leaderboard
-
+def test_comparison_is_the_holm_corrected_paired_test_against_the_best_baseline(run_dir, scipy_vs_best):
+    """The report's differences and p-values match scipy's paired t-test and a textbook Holm correction."""
+    
     table = load_results(str(run_dir))
-    comp = report.comparison(table).set_index("expression")
-    board = final_leaderboard(table).set_index("expression")
-    assert set(comp.index) == set(board.index)
-    assert comp.loc["relu(x)", "verdict"] == "reference"
-    for expr, row in board.iterrows():
-        if expr == "relu(x)":
-            continue
-        assert comp.loc[expr, "p"] == pytest.approx(row["p_vs_relu"])
-        assert comp.loc[expr, "diff"] == pytest.approx(row["diff_vs_relu"])
-        assert comp.loc[expr, "ci_low"] <= comp.loc[expr, "diff"] <= comp.loc[expr, "ci_high"]
-        assert comp.loc[expr, "n"] == 3
+    comp = report.comparison(table)
+    final = table[table["stage"] == "final"]
+    expected = scipy_vs_best(table)
+    assert len(comp) == len(final)
+    done = 0
+    for eval_id, want in expected.items():
+        row = final[final["eval_id"] == eval_id].iloc[0]
+        got = comp[(comp["expression"] == row["expression"]) & (comp["strategy"] == row["strategy"])
+                   & (comp["diff"].round(12) == round(want["diff"], 12))].iloc[0]
+        assert got["best_baseline"] == want["best"]
+        assert got["p"] == pytest.approx(want["p"])
+        assert got["n"] == 3
+        assert got["ci_low"] <= got["diff"] <= got["ci_high"]
+        if not want["baseline"]:
+            assert got["p_holm"] == pytest.approx(want["p_holm"])
+            assert got["verdict"].startswith(("better", "worse")) == (want["p_holm"] < 0.05 and want["diff"] != 0)
+        done += 1
+    assert done == len(final) - 1
+    assert (comp["verdict"] == "best baseline").sum() == 1
 
 
 def test_failures_by_status(run_dir, tmp_path):

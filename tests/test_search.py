@@ -272,13 +272,13 @@ def test_a_learnable_parameter_makes_another_candidate(learnable, tmp_path):
 def test_a_written_row_has_the_same_cache_key_as_its_candidate():
     """Distributed workers rebuild the cache from rows: the keys must agree with the candidates'."""
     from actsearch.datasets import load_dataset
-    from actsearch.driver import SearchConfig, _Run, _row_key
+    from actsearch.driver import Run, SearchConfig, _row_key
     from actsearch.networks import TrainConfig
     from actsearch.spaces import load_space
 
     expr = parse("x * sigmoid(beta_u2 * x)", params={"beta_u2": 1.0})
     for learnable in [(), ("beta",)]:
-        run = _Run(SearchConfig(train=TrainConfig(hidden=(4,), learnable=learnable)), load_dataset("moons"),
+        run = Run(SearchConfig(train=TrainConfig(hidden=(4,), learnable=learnable)), load_dataset("moons"),
                    load_space("small"), None, False)
         row = run.describe(expr)
         assert _row_key(run, row) == run.key(expr)

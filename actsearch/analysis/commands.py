@@ -112,7 +112,8 @@ def _plain(value):
     return str(value)
 
 
-def _records(frame) -> list[dict]:
+def records(frame) -> list[dict]:
+    """The rows of ``frame`` as JSON-ready dicts (NaN as None)."""
     return [_plain(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False, name=None)]
 
 
@@ -125,12 +126,12 @@ def to_json(sections: dict, runs: list[str], n_rows: int) -> dict:
     """
     curve = sections["progress"]
     progress = []
-    for record in _records(sections["progress_summary"]):
+    for record in records(sections["progress_summary"]):
         best = curve[curve["run_id"] == record["run_id"]]["best_so_far"].tolist()
         progress.append({**record, "best_so_far": _plain(best)})
-    return {"runs": runs, "rows": n_rows, "leaderboard": _records(sections["leaderboard"]),
-            "pareto_front": _records(sections["pareto_front"]), "progress": progress,
-            "failures": _records(sections["failures"]), "compare": _records(sections["compare"])}
+    return {"runs": runs, "rows": n_rows, "leaderboard": records(sections["leaderboard"]),
+            "pareto_front": records(sections["pareto_front"]), "progress": progress,
+            "failures": records(sections["failures"]), "compare": records(sections["compare"])}
 
 
 # --- text and markdown --------------------------------------------------------------
@@ -226,14 +227,18 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
         if len(board) and any(_params_text(p) for p in board["params"]) else []
     block("leaderboard",
           "candidates by validation score (final-stage figures where a candidate has them) and the baselines; "
-          "vs relu, p: paired t-test of per-seed test scores against relu in the final stage",
+          "vs best: mean paired test-score difference from the baseline with the best final validation score, "
+          "p_holm its paired t-test Holm-corrected over the finalists; vs relu: the same difference from relu",
           sections["leaderboard"],
           [("#", lambda r: str(r["rank"]), True), *run_col, ("expression", lambda r: _cut(r["expression"], 40), False),
            *params_col, ("source", lambda r: str(r["source"]), False), ("stage", lambda r: str(r["stage"]), False),
            ("val", lambda r: _pm(r["val_score"], r["val_score_std"]), True),
            ("test", lambda r: _pm(r["test_score"], r["test_score_std"]), True),
+           ("vs best", lambda r: "" if _missing(r["vs_best"]) else f"{r['vs_best']:+.4f}", True),
+           ("p_holm", lambda r: _num(r["p_vs_best_holm"], 3), True),
+           ("verdict", lambda r: "" if _missing(r["verdict"]) else str(r["verdict"]), False),
            ("vs relu", lambda r: "" if _missing(r["diff_vs_relu"]) else f"{r['diff_vs_relu']:+.4f}", True),
-           ("p", lambda r: _num(r["p_vs_relu"], 3), True), ("complexity", lambda r: str(r["complexity"]), True),
+           ("complexity", lambda r: str(r["complexity"]), True),
            ("evals", lambda r: str(r["evaluations"]), True), ("seeds", lambda r: str(r["seeds"]), True)],
           code=("expression",), empty="(no scored rows)")
 

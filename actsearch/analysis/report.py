@@ -7,8 +7,8 @@ that comes from a results table or a configuration file goes through
 :func:`html.escape`, so an expression such as ``<script>`` shows as text.
 
 Sections: summary per run, leaderboard (the final stage, ranked by validation
-score), the statistical comparison with relu (paired t-test of per-seed test
-scores in the final stage), figures, failures by status and reason, and the
+score), the statistical comparison with the best baseline (paired tests of
+per-seed test scores in the final stage, Holm-corrected), figures, failures by status and reason, and the
 run's configuration (``config.yaml`` beside the CSV).
 """
 
@@ -25,13 +25,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ActsearchError
+from ..stats import ALPHA
 
 __all__ = ["ReportError", "comparison", "failures", "render_report", "write_report"]
 
 #: The reference of the statistical comparison (a baseline of the final stage).
 REFERENCE = "relu(x)"
-#: Significance level of the verdicts.
-ALPHA = 0.05
 
 
 class ReportError(ActsearchError):
@@ -156,62 +155,46 @@ def _scores(cell) -> list:
     return values if isinstance(values, list) else []
 
 
-def comparison(table, reference: str = REFERENCE):
-    """The final stage against ``reference``, run by run: a paired t-test of per-seed test scores.
+def comparison(table):
+    """The final stage of each run against its best baseline (:func:`actsearch.analysis.verdicts.final_comparison`).
 
-    One row per final-stage row: ``run_id, expression, strategy, n`` (seeds
-    paired), ``diff`` (mean test-score difference), ``ci_low, ci_high`` (its
-    95% confidence interval), ``p`` (two-sided) and ``verdict``.
+    One row per final-stage row, ranked by validation score: ``run_id,
+    expression, strategy, best_baseline, n`` (seeds paired with the best
+    baseline), ``diff`` (mean paired test-score difference), ``ci_low,
+    ci_high`` (its 95% interval), ``p`` (two-sided paired t-test), ``p_holm``
+    (Holm-adjusted over the run's finalists) and ``verdict``.
+
+    >>> from actsearch.analysis.tables import demo_table
+    >>> comparison(demo_table())[["expression", "verdict"]]
+           expression              verdict
+    0  x * sigmoid(x)  better than relu(x)
+    1         relu(x)        best baseline
+    2         tanh(x)             baseline
     """
-    import numpy as np
     import pandas as pd
-    from scipy import stats
 
-    from ..expression import parse
+    from ..stats import complete_pairs
+    from .verdicts import final_comparison
 
-    ref_text = str(parse(reference))
     out = []
     for run, rows in _runs(table):
         final = rows[rows["stage"] == "final"]
         if final.empty:
             continue
-        ref = final[final["expression"] == ref_text]
-        ref_scores = _scores(ref["test_scores"].iloc[0]) if len(ref) else None
-        final = final.sort_values("val_score", ascending=False, na_position="last", kind="mergesort")
-        for _, row in final.iterrows():
-            record = {"run_id": run, "expression": row["expression"], "strategy": row["strategy"], "n": 0,
-                      "diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p": math.nan}
-            if row["expression"] == ref_text:
-                record["verdict"] = "reference"
-                out.append(record)
-                continue
-            if ref_scores is None:
-                record["verdict"] = f"no {ref_text} row in the final stage"
-                out.append(record)
-                continue
-            pairs = [(a, b) for a, b in zip(_scores(row["test_scores"]), ref_scores)
-                     if a is not None and b is not None]
-            record["n"] = len(pairs)
-            if len(pairs) < 2:
-                record["verdict"] = "too few paired seeds"
-                out.append(record)
-                continue
-            a, b = np.array(pairs, dtype=float).T
-            d = a - b
-            record["diff"] = float(d.mean())
-            if np.allclose(d, d[0]):
-                record["ci_low"] = record["ci_high"] = float(d[0])
-                record["p"] = 1.0 if np.allclose(a, b) else 0.0
-            else:
-                half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
-                record["ci_low"], record["ci_high"] = record["diff"] - half, record["diff"] + half
-                record["p"] = float(stats.ttest_rel(a, b).pvalue)
-            if record["p"] < ALPHA:
-                record["verdict"] = f"better than {ref_text}" if record["diff"] > 0 else f"worse than {ref_text}"
-            else:
-                record["verdict"] = "no evidence of a difference"
-            out.append(record)
-    columns = ["run_id", "expression", "strategy", "n", "diff", "ci_low", "ci_high", "p", "verdict"]
+        compared = final_comparison(final)
+        best = compared[compared["verdict"] == "best baseline"]
+        best_scores = _scores(best["test_scores"].iloc[0]) if len(best) else []
+        compared = compared.sort_values("val_score", ascending=False, na_position="last", kind="mergesort")
+        for _, row in compared.iterrows():
+            ci = row["vs_best_ci"] if isinstance(row["vs_best_ci"], list) else [math.nan, math.nan]
+            paired = row["verdict"] != "best baseline" and len(best)
+            out.append({"run_id": run, "expression": row["expression"], "strategy": row["strategy"],
+                        "best_baseline": row["best_baseline"],
+                        "n": len(complete_pairs(_scores(row["test_scores"]), best_scores)[0]) if paired else 0,
+                        "diff": row["vs_best"], "ci_low": ci[0], "ci_high": ci[1], "p": row["p_vs_best"],
+                        "p_holm": row["p_vs_best_holm"], "verdict": row["verdict"]})
+    columns = ["run_id", "expression", "strategy", "best_baseline", "n", "diff", "ci_low", "ci_high", "p",
+               "p_holm", "verdict"]
     return pd.DataFrame(out, columns=columns)
 
 
@@ -276,32 +259,35 @@ def _section_leaderboard(table, top: int) -> str:
             continue
         if not (rows["stage"] == "final").any():
             parts.append("<p class=\"note\">No final stage in this run: search-stage figures (fewer seeds), "
-                         "no comparison with relu.</p>\n")
+                         "no comparison with the baselines.</p>\n")
         body = []
         for _, r in board.iterrows():
             baseline = r["source"] == "baseline"
             any_search_figures |= r["stage"] == "search"
             code = '<code class="baseline">' if baseline else "<code>"
-            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(r["source"]), _e(r["stage"]), _e(r["status"]),
-                         _pm(r["val_score"], r["val_score_std"]), _pm(r["test_score"], r["test_score_std"]),
-                         _num(r["diff_vs_relu"], signed=True), _p(r["p_vs_relu"]), _e(r["complexity"]),
-                         _e(r["seeds"])])
-        parts.append(_table(["#", "expression", "source", "stage", "status", "val score", "test score", "vs relu",
-                             "p", "complexity", "seeds"], body,
-                            ["num", "", "", "", "", "num", "num", "num", "num", "num", "num"]))
+            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(r["source"]),
+                         _e(r["stage"]), _e(r["status"]), _pm(r["val_score"], r["val_score_std"]),
+                         _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
+                         _p(r["p_vs_best_holm"]), "\u2013" if _missing(r["verdict"]) else _e(r["verdict"]),
+                         _num(r["diff_vs_relu"], signed=True), _e(r["complexity"]), _e(r["seeds"])])
+        parts.append(_table(["#", "expression", "source", "stage", "status", "val score", "test score",
+                             "vs best baseline", "p (Holm)", "verdict", "vs relu", "complexity", "seeds"], body,
+                            ["num", "", "", "", "", "num", "num", "num", "num", "", "num", "num", "num"]))
     parts.append(f"<p class=\"note\">As <code>actsearch analyze</code> lists them: the top {top} candidates "
                  "(chosen by their best search-stage validation score, one per function) and every baseline. "
                  "Final-stage figures come first (the same protocol and seeds for every activation), ranked by "
                  "validation score"
                  + ("; then candidates with search-stage figures only (fewer seeds)" if any_search_figures else "")
-                 + ". Test scores are never used for selection. <em>vs relu</em> is the mean paired difference "
-                   "in test score, <em>p</em> the two-sided paired t-test (final stage only).</p>\n")
+                 + ". Validation scores choose; test scores are never used for selection. <em>vs best baseline</em> "
+                   "is the mean paired difference in test score from the baseline with the best validation "
+                   "score, <em>p (Holm)</em> its paired t-test, Holm-corrected over the finalists, and "
+                   "<em>vs relu</em> the same difference from relu (final stage only).</p>\n")
     return "".join(parts)
 
 
 def _section_comparison(table) -> str:
     comp = comparison(table)
-    head = "<h2 id=\"comparison\">Statistical comparison with relu</h2>\n"
+    head = "<h2 id=\"comparison\">Statistical comparison with the best baseline</h2>\n"
     if comp.empty:
         return head + "<p class=\"note\">No final stage: nothing to compare.</p>\n"
     several = comp["run_id"].nunique() > 1
@@ -312,17 +298,20 @@ def _section_comparison(table) -> str:
         verdict = _e(r["verdict"])
         css = "better" if str(r["verdict"]).startswith("better") else \
             "worse" if str(r["verdict"]).startswith("worse") else "plain"
-        n = "\u2013" if r["verdict"] == "reference" else str(int(r["n"]))
+        n = "\u2013" if r["verdict"] == "best baseline" else str(int(r["n"]))
         row = [f"<code>{_e(r['expression'])}</code>", _e(r["strategy"]), n,
-               _num(r["diff"], signed=True), ci, _p(r["p"]), f'<span class="{css}">{verdict}</span>']
+               _num(r["diff"], signed=True), ci, _p(r["p"]), _p(r["p_holm"]),
+               f'<span class="{css}">{verdict}</span>']
         body.append(([f"<code>{_e(r['run_id'])}</code>"] if several else []) + row)
-    headers = (["run"] if several else []) + ["expression", "source", "paired seeds", "mean diff (test)",
-                                              "95% CI", "p", f"verdict (alpha {ALPHA:g})"]
-    classes = ([""] if several else []) + ["", "", "num", "num", "num", "num", ""]
+    headers = (["run"] if several else []) + ["expression", "source", "paired seeds", "vs best (test)",
+                                              "95% CI", "p", "p (Holm)", f"verdict (alpha {ALPHA:g})"]
+    classes = ([""] if several else []) + ["", "", "num", "num", "num", "num", "num", ""]
     return (head + _table(headers, body, classes)
-            + "<p class=\"note\">Paired over seeds: the same seeds, splits and protocol for each activation "
-              "and relu. The p-values are not corrected for multiple comparisons; with few seeds, "
-              "\u201cno evidence\u201d is not evidence of no difference.</p>\n")
+            + "<p class=\"note\">The best baseline is the baseline with the highest final-stage validation "
+              "score. Every other activation is paired with it over the final stage's fresh seeds (the same "
+              "seeds, splits and protocol); the finalists' p-values are Holm-corrected as one family, and a "
+              "verdict needs the corrected p below alpha. With few seeds, \u201cno evidence\u201d is not "
+              "evidence of no difference.</p>\n")
 
 
 def _png_uri(draw) -> str:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import COLUMNS, STATUSES
+from .verdicts import COLUMNS as VERDICT_COLUMNS
 
 SCORED = ("ok", "cached")
 
@@ -93,23 +94,38 @@ def _text(value) -> str | None:
 
 # --- leaderboard --------------------------------------------------------------------
 
-def _paired_tests(run, reference: str) -> dict[str, tuple[float, float]]:
-    """fingerprint -> (mean test-score difference, p) against ``reference``, from the final stage.
-
-    The test itself is :func:`actsearch.driver.leaderboard` (per-seed
-    ``test_scores`` paired by seed, ``scipy.stats.ttest_rel``); this only
-    guards against a run whose reference row has no per-seed scores.
-    """
-    from ..expression import parse
-    from ..driver import leaderboard as final_leaderboard
+def _comparisons(run, reference: str) -> dict[int, dict]:
+    """eval_id -> the :data:`~actsearch.analysis.verdicts.COLUMNS` of that final-stage row of ``run``."""
+    from .verdicts import final_comparison
 
     final = _rows(run, stage="final")
-    ref = final[final["expression"].isin([str(parse(reference))]).to_numpy(dtype=bool)]
-    if ref.empty or not isinstance(_text(ref["test_scores"].iloc[0]), str):
+    if final.empty:
         return {}
-    board = final_leaderboard(final, reference=reference)
-    # keyed on the function, not its text: one text with other parameter values is another function
-    return {str(r.fingerprint): (float(r.diff_vs_relu), float(r.p_vs_relu)) for r in board.itertuples()}
+    compared = final_comparison(final, reference)
+    return {int(r["eval_id"]): {c: r[c] for c in VERDICT_COLUMNS} for _, r in compared.iterrows()}
+
+
+def _merge_twins(baselines: list[dict], chosen: list[dict]) -> list[dict]:
+    """Drop each finalist that is the same function as a baseline of its run, naming it on the baseline's entry.
+
+    The entry keeps the baseline's figures (the same, since the final stage
+    copies them) and takes the finalist's comparison with the best baseline,
+    which is in the Holm family as every finalist is: a twin of the best
+    baseline itself gets a difference of 0 and ``no evidence``.
+    """
+    by_key = {(e["run_id"], e["fingerprint"]): e for e in baselines}
+    kept = []
+    for entry in chosen:
+        twin = by_key.get((entry["run_id"], entry["fingerprint"])) if entry["stage"] == "final" else None
+        if twin is None:
+            kept.append(entry)
+            continue
+        twin["also"] = f"{entry['expression']} ({entry['source']})"
+        twin["search_val_score"] = entry["search_val_score"]
+        # the row answers the finalist's question, even where the twin is the best baseline itself
+        twin.update({c: entry[c] for c in ("vs_best", "vs_best_ci", "p_vs_best", "p_vs_best_wilcoxon",
+                                            "p_vs_best_holm", "verdict")})
+    return kept
 
 
 def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
@@ -156,7 +172,7 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
         run = table[table["run_id"].isin([run_id]).to_numpy(dtype=bool)]
         run = run.assign(_key=_key(run).to_numpy(), _v=_scores(run).to_numpy(), _pos=np.arange(len(run)))
         counts = run["_key"].value_counts()
-        tests = _paired_tests(run, reference)
+        tests = _comparisons(run, reference)
         by_run[run_id] = (run, counts, tests)
         is_base = run["strategy"].isin(["baseline"]).to_numpy(dtype=bool)
         for _, row in _rows(run[is_base], stage="final").sort_values("eval_id").iterrows():
@@ -181,8 +197,8 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
         summary["run_id"], summary["order"] = run_id, order
         pool.append(summary.reset_index(names="key"))
     columns = ["rank", "run_id", "expression", "params", "source", "stage", "status", "val_score", "val_score_std",
-               "test_score", "test_score_std", "diff_vs_relu", "p_vs_relu", "search_val_score", "complexity",
-               "evaluations", "seeds", "fingerprint", "eval_id"]
+               "test_score", "test_score_std", *VERDICT_COLUMNS, "also", "search_val_score", "complexity",
+               "evaluations", "seeds", "init_gain", "fingerprint", "eval_id"]
     chosen = []
     if pool:
         picks = pd.concat(pool, ignore_index=True)
@@ -194,7 +210,8 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
                 dtype=bool), "strategy"]
             chosen.append(_entry(run.iloc[int(pick.shown)], _mode(strategies) or "", float(pick.best), counts[pick.key],
                                  tests))
-    board = pd.DataFrame(_unique_baselines(baselines) + chosen, columns=columns[1:])
+    baselines = _unique_baselines(baselines)
+    board = pd.DataFrame(baselines + _merge_twins(baselines, chosen), columns=columns[1:])
     if board.empty:
         return pd.DataFrame({c: pd.Series(dtype=_LEADERBOARD_DTYPES.get(c, "object")) for c in columns})
     board = board.assign(_search=board["stage"] != "final", _candidate=board["source"] != "baseline")
@@ -217,27 +234,32 @@ def _unique_baselines(entries: list[dict]) -> list[dict]:
 
 _LEADERBOARD_DTYPES = {"rank": "int64", "val_score": "float64", "val_score_std": "float64", "test_score": "float64",
                        "test_score_std": "float64", "diff_vs_relu": "float64", "p_vs_relu": "float64",
+                       "vs_best": "float64", "p_vs_best": "float64", "p_vs_best_wilcoxon": "float64",
+                       "p_vs_best_holm": "float64", "init_gain": "float64",
                        "search_val_score": "float64", "complexity": "int64", "evaluations": "int64",
                        "seeds": "int64", "eval_id": "int64"}
 
 
 def _entry(row, source: str, search_best: float, evaluations: int, tests: dict) -> dict:
     final = row["stage"] == "final"
-    diff, p = tests.get(str(row["fingerprint"]), (math.nan, math.nan)) if final else (math.nan, math.nan)
+    compared = tests.get(int(row["eval_id"]), {}) if final else {}
     scored = row["status"] in SCORED
 
     def num(col):
         value = pd.to_numeric(row[col], errors="coerce")
         return float(value) if scored and not _missing(value) else math.nan
 
+    verdicts = {c: compared.get(c, math.nan if c not in ("best_baseline", "verdict", "vs_best_ci") else None)
+                for c in VERDICT_COLUMNS}
     return {"run_id": _text(row["run_id"]), "expression": _text(row["expression"]),
             "params": _text(row["params"]), "source": source,
             "stage": _text(row["stage"]), "status": _text(row["status"]), "val_score": num("val_score"),
             "val_score_std": num("val_score_std"), "test_score": num("test_score"),
-            "test_score_std": num("test_score_std"), "diff_vs_relu": diff, "p_vs_relu": p,
+            "test_score_std": num("test_score_std"), **verdicts, "also": None,
             "search_val_score": search_best, "complexity": int(row["complexity"]),
-            "evaluations": int(evaluations), "seeds": int(row["seeds"]), "fingerprint": _text(row["fingerprint"]),
-            "eval_id": int(row["eval_id"]), "_test_scores": _text(row["test_scores"])}
+            "evaluations": int(evaluations), "seeds": int(row["seeds"]), "init_gain": num("init_gain"),
+            "fingerprint": _text(row["fingerprint"]), "eval_id": int(row["eval_id"]),
+            "_test_scores": _text(row["test_scores"])}
 
 
 # --- Pareto front -------------------------------------------------------------------

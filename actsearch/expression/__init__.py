@@ -22,7 +22,7 @@ from .simplify import PROBES, canonical_tree, fingerprint_values
 from .tree import Call, Const, Node, Param, Var, depth, param_names, size, substitute, walk
 
 __all__ = [
-    "Expression", "parse", "Node", "Var", "Const", "Param", "Call",
+    "Expression", "parse", "parse_activation", "Node", "Var", "Const", "Param", "Call",
     "compile_tree", "CompiledFunction", "to_string", "canonical_tree",
     "walk", "size", "depth", "substitute", "PROBES", "DEFAULT_PARAMS", "CONSTANTS",
 ]
@@ -185,3 +185,17 @@ def parse(text: str, params: Mapping[str, float] | None = None,
     if isinstance(text, Expression):
         return text
     return Expression.from_string(text, params, variables)
+
+
+def parse_activation(text: str, params: Mapping[str, float] | None = None) -> Expression:
+    """:func:`parse`, where a bare activation name stands for itself applied to x, as in Keras.
+
+    >>> str(parse_activation("relu")), str(parse_activation("x * tanh(x)"))
+    ('relu(x)', 'x * tanh(x)')
+    """
+    if isinstance(text, Expression):
+        return text
+    name = text.strip() if isinstance(text, str) else text
+    if isinstance(name, str) and name in PRIMITIVES and PRIMITIVES[name].min_arity <= 1 <= PRIMITIVES[name].arity:
+        text = f"{name}(x)"
+    return parse(text, params)
