@@ -81,7 +81,7 @@ def param_value(text: str) -> tuple[str, float]:
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """The dataset options shared by every command that trains."""
     parser.add_argument("--dataset", default="digits", metavar="NAME|PATH.csv",
-                        help="built-in dataset name or a CSV file (default: digits)")
+                        help="built-in dataset name or a CSV file (default: %(default)s)")
     parser.add_argument("--target", help="label column of a CSV dataset (default: the last column)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         help="task of a CSV dataset (default: inferred from the target)")

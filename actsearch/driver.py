@@ -63,7 +63,7 @@ class SearchConfig:
 
     space: str = "default"
     strategy: str = "random"
-    dataset: str = "spirals"
+    dataset: str = "spirals3"
     target: str | None = None
     task: str | None = None
     split_seed: int = 0
@@ -465,7 +465,7 @@ def _result(run: Run, strategy, interrupted: bool) -> SearchResult:
                         interrupted=interrupted)
 
 
-def search(space: str | Space = "default", strategy: str = "random", dataset: str | Dataset = "spirals",
+def search(space: str | Space = "default", strategy: str = "random", dataset: str | Dataset = "spirals3",
            budget: int = 40, seed: int = 0, out: str | None = None, *, X=None, y=None,
            task: str | None = None, target: str | None = None, split_seed: int = 0, seeds: int = 2,
            final_k: int = 5, final_seeds: int = 10, baselines: Sequence[str] = BASELINES,

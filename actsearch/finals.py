@@ -39,7 +39,7 @@ def _activations(texts: Sequence[str], what: str) -> list:
     return out
 
 
-def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals", *, seeds: int = 10,
+def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals3", *, seeds: int = 10,
                   baselines: Sequence[str] = BASELINES, train: TrainConfig | None = None,
                   target: str | None = None, task: str | None = None, split_seed: int = 0, X=None, y=None,
                   workers: int = 1, **train_options):
@@ -77,7 +77,7 @@ def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals"
     return run.table()
 
 
-def compare(expressions: Sequence[str], dataset: str | Dataset = "spirals", *, seeds: int = 10, **options):
+def compare(expressions: Sequence[str], dataset: str | Dataset = "spirals3", *, seeds: int = 10, **options):
     """Train ``expressions`` and the baselines on fresh seeds; the leaderboard with verdicts.
 
     The protocol is the search's default (:data:`actsearch.driver.DEFAULT_PROTOCOL`);

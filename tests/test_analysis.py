@@ -408,3 +408,28 @@ def test_analyze_shows_parameter_values(tmp_path, capsys):
         assert json.loads(params)["beta_u2"] == 1.0
     lines = printed.split("leaderboard\n")[1].split("\n\n")[0].splitlines()
     assert "params" in lines[1] and any("beta_u2=1" in ln for ln in lines)
+
+
+def test_a_table_from_before_the_init_columns_still_gets_verdicts(run_dir, tmp_path, capsys, scipy_vs_best):
+    """An evaluations.csv without init and init_gain loads; verdicts are computed, the gain is shown empty."""
+    import csv
+
+    old = tmp_path / "old"
+    old.mkdir()
+    with open(run_dir / "evaluations.csv", newline="") as src, open(old / "evaluations.csv", "w", newline="") as dst:
+        reader = csv.DictReader(src)
+        kept = [c for c in reader.fieldnames if c not in ("init", "init_gain")]
+        writer = csv.DictWriter(dst, kept, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(reader)
+    code = main(["analyze", str(old), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    board = json.loads(out)["leaderboard"]
+    expected = scipy_vs_best(load_results(str(run_dir)))
+    finals = [r for r in board if r["stage"] == "final"]
+    assert finals and all(r["init_gain"] is None for r in board)
+    assert sum(r["verdict"] == "best baseline" for r in finals) == 1
+    for r in finals:
+        if r["verdict"] != "best baseline":
+            assert r["p_vs_best"] == pytest.approx(expected[r["eval_id"]]["p"])

@@ -327,3 +327,13 @@ def test_console_script_success(tmp_path):
     data = json.loads(proc.stdout)
     assert [r["seed"] for r in data["seeds"]] == [0, 1]
     assert data["test_score_mean"] == pytest.approx(np.mean([r["test_score"] for r in data["seeds"]]))
+
+
+def test_json_output_records_the_init_rule_and_its_gain(swish_json):
+    """init_gain at the top level: 1/sqrt(E[swish(z)^2]), z ~ N(0, 1), from scipy's quadrature."""
+    from scipy import integrate, stats
+
+    data = json.loads(swish_json[1])
+    second, _ = integrate.quad(lambda z: (z * stats.logistic.cdf(z)) ** 2 * stats.norm.pdf(z), -np.inf, np.inf)
+    assert data["init"] == "auto"
+    assert data["init_gain"] == pytest.approx(1 / math.sqrt(second), rel=1e-6)

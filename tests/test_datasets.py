@@ -26,7 +26,7 @@ BUNDLED = {
     "wine": (skd.load_wine, 178, "multiclass"),
     "diabetes": (skd.load_diabetes, 442, "regression"),
 }
-CLASSIFICATION = ["breast_cancer", "digits", "iris", "wine", "moons", "circles", "spirals", "xor"]
+CLASSIFICATION = ["breast_cancer", "digits", "iris", "wine", "moons", "circles", "spirals", "spirals3", "xor"]
 
 
 def _split_sizes(n: int, test_size: float = 0.2, val_size: float = 0.2) -> tuple[int, int, int]:
@@ -540,3 +540,54 @@ def test_planted_teachers_first_layer_reproduces_its_pre_activations():
     raw = data.X_test * data.x_scale + data.x_mean
     ones = np.hstack([data.X_test, np.ones((len(data.X_test), 1))])
     np.testing.assert_allclose(ones @ teacher.first_layer(data), raw @ teacher.W1 + teacher.b1, atol=1e-10)
+
+
+# --- re-partitioning (resample) -------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["breast_cancer", "diabetes"])
+def test_resplit_keeps_the_test_rows_and_redraws_train_and_validation(name):
+    """Each seed's partition: same test rows, other validation rows, the same sizes, the raw rows' values."""
+    raw = BUNDLED[name][0]()
+    d = load_dataset(name, seed=0)
+    a, b = d.resplit(0), d.resplit(1)
+    for part in (a, b):
+        np.testing.assert_array_equal(part.rows["test"], d.rows["test"])
+        assert sorted(np.concatenate([part.rows["train"], part.rows["val"]]).tolist()) == \
+            sorted(np.concatenate([d.rows["train"], d.rows["val"]]).tolist())
+        assert (len(part.y_train), len(part.y_val)) == (len(d.y_train), len(d.y_val))
+        # standardised with every non-test row's mean and (population) std, computed here with numpy
+        rest = np.concatenate([part.rows["train"], part.rows["val"]])
+        mean, std = raw.data[rest].mean(axis=0), raw.data[rest].std(axis=0)
+        np.testing.assert_allclose(part.X_val, (raw.data[part.rows["val"]] - mean) / std, atol=1e-10)
+        np.testing.assert_allclose(part.X_test, (raw.data[part.rows["test"]] - mean) / std, atol=1e-10)
+    assert len(set(a.rows["val"].tolist()) ^ set(b.rows["val"].tolist())) > len(a.rows["val"])
+    np.testing.assert_array_equal(d.resplit(1).rows["val"], b.rows["val"])  # a seed gives one partition
+
+
+def test_resplit_is_stratified():
+    d = load_dataset("breast_cancer", seed=0)
+    y = np.concatenate([d.y_train, d.y_val, d.y_test])
+    share = y.mean()
+    for seed in range(3):
+        part = d.resplit(seed)
+        assert abs(part.y_val.mean() - share) < 0.02 and abs(part.y_train.mean() - share) < 0.02
+
+
+def test_resplit_needs_the_source_rows():
+    from dataclasses import replace
+
+    from actsearch.errors import DatasetError
+
+    d = replace(load_dataset("iris"), source=None)
+    with pytest.raises(DatasetError, match="iris: built without its source rows"):
+        d.resplit(0)
+
+
+def test_spirals3_is_spirals_with_three_turns_and_2000_rows():
+    from actsearch.datasets import spirals, spirals3
+
+    X, y, *_ = spirals3(4)
+    X2, y2, *_ = spirals(4, n=2000, turns=3.0)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert load_dataset("spirals3").describe() == "spirals3: binary, 2 features, 1280/320/400 train/val/test rows"

@@ -317,3 +317,29 @@ def test_bad_starting_weights_and_frozen_layers_are_named():
         Trainer("tanh(x)", data, TrainConfig(hidden=(6,), epochs=1)).fit(0, start={0: np.zeros((3, 6))})
     with pytest.raises(ConfigError, match="frozen"):
         TrainConfig(hidden=(6,), frozen=(2,))
+
+
+# --- resampled validation --------------------------------------------------------------
+
+def test_with_resample_each_seed_validates_on_its_own_rows():
+    """Two seeds of one candidate see different validation rows and the same test rows."""
+    data = load_dataset("moons")
+    trainer = Trainer(parse("tanh(x)"), data, TrainConfig(hidden=(4,), epochs=1, resample=True))
+    seen = {}
+    for seed in (0, 1):
+        trainer.fit(seed)
+        seen[seed] = trainer.split.rows
+        np.testing.assert_array_equal(trainer.X["val"][:, :-1], data.resplit(seed).X_val.astype(trainer.dtype))
+    assert not np.array_equal(np.sort(seen[0]["val"]), np.sort(seen[1]["val"]))
+    np.testing.assert_array_equal(seen[0]["test"], seen[1]["test"])
+    np.testing.assert_array_equal(seen[0]["test"], data.rows["test"])
+
+
+def test_without_resample_every_seed_uses_the_fixed_split():
+    """--no-resample: the split of load_dataset, whatever the seed (the old behaviour)."""
+    data = load_dataset("moons")
+    trainer = Trainer(parse("tanh(x)"), data, TrainConfig(hidden=(4,), epochs=1, resample=False))
+    for seed in (0, 1):
+        trainer.fit(seed)
+        assert trainer.split is data
+        np.testing.assert_array_equal(trainer.X["val"][:, :-1], data.X_val.astype(trainer.dtype))

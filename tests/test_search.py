@@ -283,3 +283,20 @@ def test_a_written_row_has_the_same_cache_key_as_its_candidate():
         row = run.describe(expr)
         assert _row_key(run, row) == run.key(expr)
         assert (run.key(expr) == parse("x * sigmoid(x)").fingerprint) == (not learnable)
+
+
+@pytest.mark.parametrize("flag, resample", [((), True), (("--no-resample",), False)])
+def test_config_yaml_records_the_protocol(tmp_path, capsys, flag, resample):
+    """config.yaml says whether validation was resampled, the init rule and the final stage's fresh seeds."""
+    import yaml
+
+    out = tmp_path / "run"
+    code = main(["search", "--space", "small", "--budget", "3", "--dataset", "moons", "--hidden", "4", "--epochs",
+                 "1", "--seeds", "1", "--final-k", "1", "--final-seeds", "2", "--baselines", "relu",
+                 "--out", str(out), "--no-progress", *flag])
+    assert code == 0, capsys.readouterr().err
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    assert config["train"]["resample"] is resample and config["train"]["init"] == "auto"
+    assert config["final_seed_start"] == 1000 and config["baselines"] == ["relu"]
+    final = load_results(str(out)).query("stage == 'final'")
+    assert {len(json.loads(s)) for s in final["test_scores"]} == {2}
