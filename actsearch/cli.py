@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train each EXPR and the baselines on the same fresh seeds (from 1000, each "
                                     "with its own train/validation partition) under the search's protocol, and "
                                     "compare each EXPR with the best baseline (highest validation mean) on paired "
-                                    "test scores: t-test, Wilcoxon, 95%% interval, Holm-corrected p and a verdict.")
+                                    "test scores: t-test, Wilcoxon, 95% interval, Holm-corrected p and a verdict.")
     co.add_argument("exprs", nargs="+", metavar="EXPR", help="activations, e.g. 'x * tanh(softplus(x))' or mish")
     add_data_options(co)
     co.set_defaults(dataset=dflt.dataset)

@@ -5,8 +5,8 @@ Each function takes the table of :func:`actsearch.load_results` (or
 new DataFrame; nothing is printed or written.
 
 =====================  =======================================================
-:func:`leaderboard`    the best candidates and the baselines, with a paired
-                       t-test against relu from the final stage
+:func:`leaderboard`    the best candidates and the baselines, with verdicts
+                       against the best baseline from the final stage
 :func:`pareto_front`   complexity against best validation score
 :func:`progress`       best-so-far validation score per evaluation, per run
 :func:`progress_summary`  one row per run: best, evaluations per hour
@@ -142,17 +142,23 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
     identical figures in several runs, i.e. the same protocol and seeds, once,
     under the first run).  Rows are ordered final stage first, by validation
     score (so candidates and baselines measured alike are ranked together),
-    then the candidates with search figures only, by validation score.  ``diff_vs_relu`` and ``p_vs_relu`` are
-    the paired t-test of per-seed test scores against ``reference`` in the same
-    run's final stage (:func:`actsearch.driver.leaderboard`); NaN for
-    search-stage figures, which are not paired with relu's.
+    then the candidates with search figures only, by validation score.  The
+    comparison columns come from :func:`actsearch.analysis.verdicts.final_comparison`
+    on the same run's final stage: ``best_baseline`` (highest final validation
+    mean), ``vs_best`` (mean paired test-score difference) with ``vs_best_ci``
+    (its 95% interval), ``p_vs_best`` (paired t-test), ``p_vs_best_wilcoxon``,
+    ``p_vs_best_holm`` (Holm over the run's finalists), ``verdict``, and the
+    secondary ``diff_vs_relu`` and ``p_vs_relu`` against ``reference``; NaN
+    for search-stage figures, which are not paired.  A finalist that is the
+    same function as a baseline is shown once, on the baseline's row, named in
+    ``also``; ``init_gain`` is the initialisation gain of the row shown.
 
     Columns: ``rank, run_id, expression, params`` (its parameter values as
     JSON: the same text with other values is another function), ``source``
     (the strategy, or ``baseline``), ``stage, status, val_score, val_score_std, test_score,
-    test_score_std, diff_vs_relu, p_vs_relu, search_val_score, complexity``,
+    test_score_std``, the comparison columns above, ``also, search_val_score, complexity``,
     ``evaluations`` (rows of the run with this fingerprint, every stage and
-    status), ``seeds`` (behind the figures shown), ``fingerprint, eval_id`` (the
+    status), ``seeds`` (behind the figures shown), ``init_gain, fingerprint, eval_id`` (the
     row shown).
 
     >>> board = leaderboard(demo_table(), top=2)
