@@ -43,15 +43,32 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
+def _whole(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected at least {least}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1.
+
+    >>> positive_int("3")
+    3
+    """
+    return _whole(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0.
+
+    >>> non_negative_int("0")
+    0
+    """
+    return _whole(text, 0)
 
 
 def strategy_option(text: str) -> tuple[str, object]:
@@ -253,7 +270,7 @@ def cmd_search(args) -> int:
 def cmd_compare(args) -> int:
     from .finals import compare
 
-    board = compare(args.exprs, args.dataset, seeds=args.seeds, baselines=args.baselines,
+    board = compare(args.exprs, args.dataset, seeds=args.seeds, seed_start=args.seed_start, baselines=args.baselines,
                     train=training_config(args), target=args.target, task=args.task, split_seed=args.split_seed,
                     workers=args.workers)
     if args.format == "json":
@@ -264,7 +281,7 @@ def cmd_compare(args) -> int:
     elif args.format == "csv":
         board.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        print(f"actsearch compare on {args.dataset}: {args.seeds} seeds", file=sys.stdout)
+        print(f"actsearch compare on {args.dataset}: {args.seeds} seeds from {args.seed_start}", file=sys.stdout)
         print_leaderboard(board, sys.stdout, title="compare")
     return 0
 
@@ -349,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--baselines", type=_names, default=dflt.baselines, metavar="relu,gelu,...",
                     help="baselines, names or expressions, comma-separated (default: "
                          + ",".join(b.removesuffix("(x)") for b in dflt.baselines) + ")")
+    co.add_argument("--seed-start", type=non_negative_int, default=dflt.final_seed_start, metavar="N",
+                    help="first seed (default: %(default)s, the final stage's; another, say 2000, confirms a "
+                         "search's finalists on seeds its final stage never saw)")
     co.add_argument("--workers", type=positive_int, default=1, help="worker processes (default: 1)")
     co.add_argument("--format", choices=("table", "json", "csv"), default="table",
                     help="table (default); json: a list of row objects; csv: every column")

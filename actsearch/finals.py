@@ -19,7 +19,7 @@ from dataclasses import fields, replace
 from typing import Sequence
 
 from .datasets import Dataset, load_dataset, make_dataset
-from .driver import BASELINES, DEFAULT_PROTOCOL, Run, SearchConfig, final_stage
+from .driver import BASELINES, DEFAULT_PROTOCOL, FINAL_SEED_START, Run, SearchConfig, final_stage
 from .errors import ConfigError, ExpressionError
 from .executors import make_executor
 from .expression import parse_activation
@@ -40,12 +40,14 @@ def _activations(texts: Sequence[str], what: str) -> list:
 
 
 def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals3", *, seeds: int = 10,
-                  baselines: Sequence[str] = BASELINES, train: TrainConfig | None = None,
+                  seed_start: int = FINAL_SEED_START, baselines: Sequence[str] = BASELINES, train: TrainConfig | None = None,
                   target: str | None = None, task: str | None = None, split_seed: int = 0, X=None, y=None,
                   workers: int = 1, **train_options):
     """The final-stage rows of :func:`compare` (the results table's columns), before the leaderboard."""
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
         raise ConfigError(f"seeds={seeds!r}: a paired test needs at least 2 seeds")
+    if isinstance(seed_start, bool) or not isinstance(seed_start, int) or seed_start < 0:
+        raise ConfigError(f"seed_start={seed_start!r}: expected a non-negative integer")
     if not expressions:
         raise ConfigError("compare needs at least one expression")
     given = _activations(expressions, "expression")
@@ -66,7 +68,7 @@ def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals3
     else:
         data = load_dataset(dataset, target=target, task=task, seed=split_seed)
     config = SearchConfig(dataset=data.name, split_seed=split_seed, final_k=0, final_seeds=seeds,
-                          baselines=tuple(str(b) for b in known), train=protocol)
+                          final_seed_start=seed_start, baselines=tuple(str(b) for b in known), train=protocol)
     run = Run(config, data, None, None, False)
     run.run_id = "compare"
     executor = make_executor(data, protocol, workers=workers)
@@ -81,7 +83,9 @@ def compare(expressions: Sequence[str], dataset: str | Dataset = "spirals3", *, 
     """Train ``expressions`` and the baselines on fresh seeds; the leaderboard with verdicts.
 
     The protocol is the search's default (:data:`actsearch.driver.DEFAULT_PROTOCOL`);
-    training options (``hidden``, ``epochs``, ``lr``, ``init``, ``resample``,
+    ``seed_start`` (default 1000, the final stage's) moves the seeds, for a
+    confirmation on seeds that a search's final stage never saw (say 2000).
+    Training options (``hidden``, ``epochs``, ``lr``, ``init``, ``resample``,
     ...) or a whole ``train`` override it, as for :func:`actsearch.search`.
     ``baselines`` (default relu, gelu, swish, elu, tanh, leaky_relu and
     softplus; bare names stand for ``name(x)``), ``target``, ``task``,

@@ -53,3 +53,25 @@ def test_compare_json_is_a_list_of_rows(cli):
 def test_bad_compare_input_is_one_line_and_exit_2(cli, one_line_error, argv, fragments):
     code, out, err = cli("compare", *argv, "--dataset", "moons", "--hidden", "4", "--epochs", "1")
     one_line_error(code, out, err, *fragments)
+
+
+def test_seed_start_moves_the_seeds_as_evaluate_sees_them():
+    """compare(seed_start=2000) trains on seeds 2000 and 2001: the per-seed test scores are evaluate's on them."""
+    from dataclasses import replace
+
+    from actsearch.driver import DEFAULT_PROTOCOL
+
+    options = dict(dataset="moons", hidden=(4,), epochs=2)
+    from actsearch.finals import compare_table
+
+    def per_seed(**kw):
+        table = compare_table(["tanh(x)"], seeds=2, baselines=("relu",), **options, **kw)
+        return json.loads(table.set_index("expression").loc["tanh(x)", "test_scores"])
+
+    scores = per_seed(seed_start=2000)
+    protocol = replace(DEFAULT_PROTOCOL, hidden=(4,), epochs=2)  # compare's: the search's defaults
+    direct = actsearch.evaluate("tanh(x)", dataset="moons", seeds=[2000, 2001], config=protocol)
+    assert scores == pytest.approx(direct["test_score"].tolist(), abs=1e-12)
+    assert per_seed() != scores  # the default start, 1000
+    with pytest.raises(actsearch.ConfigError, match="seed_start=-1"):
+        actsearch.compare(["tanh(x)"], seeds=2, seed_start=-1, **options)
