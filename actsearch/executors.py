@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
@@ -125,9 +127,27 @@ class SerialExecutor:
 _WORKER: dict = {}
 
 
-def _init_worker(data: Dataset, config: TrainConfig) -> None:
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker once its parent is gone.
+
+    A pool's workers wait on a queue that a SIGKILLed parent never closes,
+    so without this they would live on as orphans, holding a core each.
+    """
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="actsearch-parent-watch", daemon=True).start()
+
+
+def _init_worker(data: Dataset, config: TrainConfig, parent: int | None = None) -> None:
     from threadpoolctl import threadpool_limits
 
+    if parent is not None:
+        _exit_with_parent(parent)
     threadpool_limits(1)
     _WORKER["data"], _WORKER["config"] = data, config
 
@@ -149,7 +169,7 @@ class ProcessExecutor:
 
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(data, config))
+                                        initializer=_init_worker, initargs=(data, config, os.getpid()))
 
     def map(self, tasks: Iterable[Task]) -> Iterator[dict]:
         futures = [self.pool.submit(_train_in_worker, task) for task in tasks]

@@ -150,13 +150,38 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
 SLOW_CLI = [sys.executable, "-m", "actsearch.cli", "search", "--space", "small", "--strategy", "random",
             "--budget", "14", "--seed", "2", "--dataset", "spirals", "--hidden", "32,32", "--epochs", "15",
-            "--seeds", "1", "--final-k", "0", "--final-seeds", "1", "--no-progress"]
+            "--seeds", "1", "--final-k", "0", "--final-seeds", "1", "--no-progress", "--workers", "2"]
 
 
 def _run_to_end(out):
     done = subprocess.run(SLOW_CLI + ["--out", out], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc; the test skips elsewhere)."""
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc to find the pool's workers")
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_sigkill_in_the_middle_then_resume(tmp_path):
@@ -168,8 +193,14 @@ def test_sigkill_in_the_middle_then_resume(tmp_path):
         if os.path.exists(path) and open(path).read().count("\n") >= 6:  # header + 5 rows
             break
         time.sleep(0.02)
+    workers = children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert workers, "the search runs in a pool of worker processes"
+    deadline = time.time() + 20
+    while time.time() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], "pool workers outlived their SIGKILLed parent"
     before = open(path).read()
     before = before[:before.rfind("\n") + 1]  # the complete rows
     n_before = before.count("\n") - 1
