@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .datasets import Dataset, load_dataset, make_dataset
 from .errors import ActsearchError, ConfigError
-from .expression import Expression, parse, parse_activation
+from .expression import Expression, parse
 from .executors import Task, make_executor
 from .networks import TrainConfig, learnable_names
 from .results import ResultsWriter, load_results, row_params
@@ -314,7 +314,7 @@ def finalists(run: Run) -> list[tuple[str, Expression]]:
     """``(source, expression)`` of the final stage: the baselines, then the top ``final_k`` search
     candidates by validation score (one per function)."""
     cfg = run.config
-    chosen = [("baseline", parse_activation(text)) for text in cfg.baselines]
+    chosen = [("baseline", parse(text)) for text in cfg.baselines]
     search_rows = [r for r in run.rows if r["stage"] == "search" and r["status"] == "ok"]
     search_rows.sort(key=lambda r: (-r["val_score"], r["eval_id"]))
     picked: set[str] = set()

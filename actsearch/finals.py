@@ -22,7 +22,7 @@ from .datasets import Dataset, load_dataset, make_dataset
 from .driver import BASELINES, DEFAULT_PROTOCOL, FINAL_SEED_START, Run, SearchConfig, final_stage
 from .errors import ConfigError, ExpressionError
 from .executors import make_executor
-from .expression import parse_activation
+from .expression import parse
 from .networks import TrainConfig
 
 #: The ``source`` of the given functions' rows.
@@ -33,7 +33,7 @@ def _activations(texts: Sequence[str], what: str) -> list:
     out = []
     for text in texts:
         try:
-            out.append(parse_activation(text))
+            out.append(parse(text))
         except ExpressionError as exc:
             raise ConfigError(f"{what} {text!r}: {exc}") from None
     return out

@@ -337,3 +337,16 @@ def test_json_output_records_the_init_rule_and_its_gain(swish_json):
     second, _ = integrate.quad(lambda z: (z * stats.logistic.cdf(z)) ** 2 * stats.norm.pdf(z), -np.inf, np.inf)
     assert data["init"] == "auto"
     assert data["init_gain"] == pytest.approx(1 / math.sqrt(second), rel=1e-6)
+
+
+def test_evaluate_takes_a_bare_activation_name(cli):
+    """`actsearch evaluate relu`, as a Keras or PyTorch user types it, is relu(x): the same scores."""
+    code, out, err = cli("evaluate", "relu", "--dataset", "iris", "--epochs", "1", "--seeds", "1", "--format", "json")
+    assert code == 0, err
+    bare = json.loads(out)
+    code, out, err = cli("evaluate", "relu(x)", "--dataset", "iris", "--epochs", "1", "--seeds", "1", "--format", "json")
+    written = json.loads(out)
+    assert bare["expression"] == "relu(x)"
+    drop = ("train_seconds",)  # wall time
+    assert [{k: v for k, v in s.items() if k not in drop} for s in bare["seeds"]] == \
+        [{k: v for k, v in s.items() if k not in drop} for s in written["seeds"]]

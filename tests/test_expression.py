@@ -271,3 +271,21 @@ def test_errors_say_where():
         parse("(" * 500 + "x" + ")" * 500)
     with pytest.raises(ExpressionError, match="takes 1 argument"):
         parse("tanh(x, x)")
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", " swish ", "leaky_relu", "tanh"])
+def test_a_bare_name_is_that_function_of_x(name):
+    """As in Keras or PyTorch: ``relu`` means relu(x), with the primitive's default parameters."""
+    f = parse(name)
+    assert str(f) == f"{name.strip()}(x)"
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(f(x), PRIMITIVES[name.strip()].forward(x, *PRIMITIVES[name.strip()].defaults),
+                               rtol=1e-12)
+
+
+def test_a_bare_name_needs_one_variable_and_a_unary_primitive():
+    with pytest.raises(ExpressionError, match="max"):
+        parse("max")  # binary only: there is no "max of x"
+    with pytest.raises(ExpressionError, match="tanh"):
+        parse("tanh", variables=("x1", "x2"))  # which variable would it be?
+    assert str(parse("tanh", variables=("y",))) == "tanh(y)"

@@ -92,3 +92,10 @@ def test_broken_files(tmp_path):
     evil.write_text("kind: !!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(SpaceError):
         load_space(str(evil))  # safe_load refuses Python tags
+
+
+def test_a_bare_name_in_a_space_file_is_that_function_of_x():
+    space = space_from_dict({"kind": "core_unit", "unary": ["x", "relu", "tanh"], "binary": ["x1 * x2"]}, "s.yaml")
+    f = space.build({"u1_0": "x", "u2_0": "relu", "b_0": "x1 * x2"})
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(f(x), x * np.maximum(x, 0))

@@ -22,7 +22,7 @@ from .simplify import PROBES, canonical_tree, fingerprint_values
 from .tree import Call, Const, Node, Param, Var, depth, param_names, size, substitute, walk
 
 __all__ = [
-    "Expression", "parse", "parse_activation", "Node", "Var", "Const", "Param", "Call",
+    "Expression", "parse", "Node", "Var", "Const", "Param", "Call",
     "compile_tree", "CompiledFunction", "to_string", "canonical_tree",
     "walk", "size", "depth", "substitute", "PROBES", "DEFAULT_PARAMS", "CONSTANTS",
 ]
@@ -175,27 +175,21 @@ def parse(text: str, params: Mapping[str, float] | None = None,
 
     Names are ``x``, parameters (``alpha``, ``beta``, ``gamma``, ``eps``, or
     any name given in ``params``), the constants ``pi`` and ``e``, and calls of
-    registered primitives.  Bad input raises
-    :class:`~actsearch.errors.ExpressionError` with the position.
+    registered primitives.  A whole text that is a bare primitive name stands
+    for it applied to the one variable, as in Keras or PyTorch: ``relu`` is
+    ``relu(x)``.  Bad input raises :class:`~actsearch.errors.ExpressionError`
+    with the position.
 
     >>> f = parse("x * sigmoid(beta * x)", params={"beta": 2.0})
     >>> str(f), f.params
     ('x * sigmoid(beta * x)', {'beta': 2.0})
-    """
-    if isinstance(text, Expression):
-        return text
-    return Expression.from_string(text, params, variables)
-
-
-def parse_activation(text: str, params: Mapping[str, float] | None = None) -> Expression:
-    """:func:`parse`, where a bare activation name stands for itself applied to x, as in Keras.
-
-    >>> str(parse_activation("relu")), str(parse_activation("x * tanh(x)"))
-    ('relu(x)', 'x * tanh(x)')
+    >>> str(parse("relu")), str(parse(" gelu "))
+    ('relu(x)', 'gelu(x)')
     """
     if isinstance(text, Expression):
         return text
     name = text.strip() if isinstance(text, str) else text
-    if isinstance(name, str) and name in PRIMITIVES and PRIMITIVES[name].min_arity <= 1 <= PRIMITIVES[name].arity:
-        text = f"{name}(x)"
-    return parse(text, params)
+    if (isinstance(name, str) and len(variables) == 1 and name in PRIMITIVES
+            and PRIMITIVES[name].min_arity <= 1 <= PRIMITIVES[name].arity):
+        text = f"{name}({variables[0]})"
+    return Expression.from_string(text, params, variables)
