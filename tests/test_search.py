@@ -222,7 +222,10 @@ def test_sigkill_in_the_middle_then_resume(tmp_path):
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path):
     out = str(tmp_path / "int")
     path = os.path.join(out, "evaluations.csv")
-    proc = subprocess.Popen(SLOW_CLI + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell's background job (`.ci/run &`) inherits SIGINT ignored, and Python keeps an ignored
+    # SIGINT; restore the default, so that the child sees Ctrl-C as a terminal's foreground job does.
+    proc = subprocess.Popen(SLOW_CLI + ["--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline:
         if os.path.exists(path) and open(path).read().count("\n") >= 4:
