@@ -301,6 +301,14 @@ def _pow_da(v, a, p):
     return np.where(inside, p * v / np.where(inside, a, 1.0), 0.0)
 
 
+def _pow_dp(v, a, p):
+    # d(a^p)/dp = a^p log|a|; the floor is the dtype's smallest normal number, since a fixed
+    # 1e-300 is 0 in float32, and 0 * log(0) would be NaN where a = 0
+    a = np.asarray(a)
+    tiny = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).tiny
+    return v * np.log(np.maximum(np.abs(a), tiny))
+
+
 def _pow_kinks(a, p):
     return np.abs(a) - (_DIV_EPS if np.any(np.asarray(p) < 0) else 0.0)
 
@@ -320,7 +328,7 @@ make_primitive(
     doc="protected a / b: 1 where |b| <= 1e-3, as in gplearn",
 )
 make_primitive(
-    "pow", 2, _pow, (_pow_da, lambda v, a, p: v * np.log(np.maximum(np.abs(a), 1e-300))),
+    "pow", 2, _pow, (_pow_da, _pow_dp),
     symbol="^", constant_args=(1,), kink_distance=_pow_kinks,
     check_points=((2.0,), (3.0,), (0.5,), (-1.0,), (-2.0,)),
     doc="a ^ p for a constant p; |a| ^ p when p is not a whole number >= 0",

@@ -171,3 +171,18 @@ def test_ramachandran_binary_functions(text):
         fd = (f(up) - f(down)) / (2 * h)
         np.testing.assert_allclose(grads[name][smooth], fd[smooth], rtol=1e-4, atol=1e-4)
     assert math.isfinite(float(np.sum(f({"x1": x1, "x2": x2}))))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_pow_exponent_partial_is_a_to_the_p_log_a_and_zero_at_zero(dtype):
+    """d(a^p)/dp = a^p log|a|: against the closed form, and 0 (its limit) at a = 0, not NaN, in float32 too."""
+    pow_ = PRIMITIVES["pow"]
+    a = np.linspace(-3, 3, 101, dtype=dtype)  # holds 0 exactly
+    p = np.asarray(2.0, dtype=dtype)
+    with np.errstate(all="raise"):  # no divide-by-zero or invalid value on the way
+        partial = pow_.partial(1, pow_.forward(a, p), a, p)
+    assert partial.dtype == dtype and np.all(np.isfinite(partial))
+    assert partial[50] == 0
+    nonzero = a != 0
+    np.testing.assert_allclose(partial[nonzero], (a[nonzero].astype(float) ** 2 * np.log(np.abs(a[nonzero]))),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
