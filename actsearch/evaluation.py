@@ -15,7 +15,7 @@ import numpy as np
 from .datasets import Dataset, load_dataset
 from .errors import ConfigError
 from .expression import Expression, parse
-from .networks import TrainConfig, Trainer
+from .networks import TrainConfig, Trainer, learnable_names
 
 #: Per-seed columns of :func:`evaluate`'s table, in order.
 COLUMNS = [
@@ -96,6 +96,10 @@ def evaluate(
         config = TrainConfig(hidden=tuple(hidden), epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout,
                              l2=l2, early_stopping=early_stopping, init=init, optimizer=optimizer,
                              resample=resample)
+    missing = [n for n in config.learnable if not learnable_names(f.params, (n,))]
+    if missing:
+        have = ", ".join(f.params) or "none"
+        raise ConfigError(f"learnable {missing[0]!r}: {f} has no parameter {missing[0]} (its parameters: {have})")
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, target=target, task=task, seed=split_seed)
     rows = evaluate_seeds(f, data, config, _seed_list(seeds))
     df = pd.DataFrame(rows)

@@ -350,3 +350,18 @@ def test_evaluate_takes_a_bare_activation_name(cli):
     drop = ("train_seconds",)  # wall time
     assert [{k: v for k, v in s.items() if k not in drop} for s in bare["seeds"]] == \
         [{k: v for k, v in s.items() if k not in drop} for s in written["seeds"]]
+
+
+def test_python_dash_m_actsearch_is_the_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "actsearch", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: actsearch") and "compare" in done.stdout
+
+
+def test_a_learnable_name_the_expression_lacks_is_one_line_and_exit_2(cli, one_line_error):
+    code, out, err = cli("evaluate", "x*sigmoid(beta*x)", "--learnable", "gamma", "--dataset", "iris",
+                         "--epochs", "1", "--seeds", "1")
+    one_line_error(code, out, err, "'gamma'", "beta")
