@@ -90,10 +90,14 @@ class SearchConfig:
             raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["baselines"] = list(self.baselines)
-        out["train"] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.train).items()}
-        return out
+        """The settings as config.yaml holds them: tuples become lists, at any depth, so a resumed run compares equal."""
+        def plain(value):
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [plain(v) for v in value]
+            return value
+        return plain(asdict(self))
 
 
 @dataclass

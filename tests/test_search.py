@@ -140,6 +140,20 @@ def test_resume_after_a_completed_run_recomputes_nothing(tmp_path):
     assert (longer.table["stage"] == "search").sum() == 7
 
 
+def test_a_multi_objective_search_resumes_on_its_own_out(tmp_path):
+    """config.yaml holds lists where the settings hold tuples; resuming must still see the same settings."""
+    options = {"objectives": ("val_score", "complexity")}
+    first = search(space="small", strategy="optuna", budget=3, seed=0, out=str(tmp_path), strategy_options=options,
+                   **FAST)
+    longer = search(space="small", strategy="optuna", budget=5, seed=0, out=str(tmp_path),
+                    strategy_options=options, **FAST)
+    assert (longer.table["stage"] == "search").sum() == 5
+    assert longer.table["eval_id"].is_unique
+    fresh = search(space="small", strategy="optuna", budget=5, seed=0, out=str(tmp_path / "fresh"),
+                   strategy_options=options, **FAST)
+    assert list(first.table["expression"][:3]) == list(fresh.table["expression"][:3])
+
+
 def test_resume_with_other_settings_is_refused(tmp_path):
     from actsearch.driver import SearchError
 
