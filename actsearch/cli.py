@@ -15,6 +15,7 @@ from . import __version__
 from .errors import ActsearchError
 from .evaluation import _plain
 from .strategies.base import STRATEGIES
+from .strategies.optuna_search import PRUNERS, SAMPLERS
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -225,12 +226,22 @@ def print_leaderboard(board, out, title: str = "final stage") -> None:
               f"{p:>7s}  {str(row['verdict']):24s} {relu:>8s}", file=out)
 
 
+def print_pareto_front(front: list[dict], objectives: list[str], out) -> None:
+    """A multi-objective search's Pareto front (search stage), best validation score first."""
+    second = objectives[1]
+    print(f"\nPareto front ({' and '.join(objectives)}; no entry is beaten on both)", file=out)
+    print(f"{'val_score':>9s}  {second:>10s}  expression", file=out)
+    for entry in front:
+        print(f"{entry['val_score']:9.4f}  {entry[second]:>10.4g}  {entry['expression']}", file=out)
+
+
 def cmd_search(args) -> int:
     from .driver import SearchConfig, run_search
 
     options = {}
     if args.strategy == "optuna":
-        options["sampler"] = args.sampler
+        if args.sampler:
+            options["sampler"] = args.sampler
         if args.pruner:
             options["pruner"] = args.pruner
         if args.objectives:
@@ -243,6 +254,12 @@ def cmd_search(args) -> int:
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
                           baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options, train=training_config(args))
     out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
+    workers = args.workers
+    if options.get("pruner") and workers > 1 and not args.dask and not (args.storage or args.study):
+        # a pruner reads each trial's per-epoch scores as they come, so the trial trains where the study is
+        print(f"actsearch search: pruning trains in one process, not {workers} workers "
+              "(for parallel pruning: actsearch worker processes on an Optuna storage)", file=sys.stderr)
+        workers = 1
     print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
           file=sys.stderr)
     if args.storage or args.study:
@@ -250,15 +267,18 @@ def cmd_search(args) -> int:
 
         if args.strategy != "optuna":
             raise ActsearchError("--storage and --study run a distributed Optuna search: add --strategy optuna")
-        result = run_distributed_search(config, args.storage, args.study, out, workers=args.workers,
+        result = run_distributed_search(config, args.storage, args.study, out, workers=workers,
                                         progress=not args.no_progress)
     else:
-        result = run_search(config, out, progress=not args.no_progress, workers=args.workers, dask=args.dask)
+        result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask)
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
     if result.best is not None:
         print(f"best in search (validation score): {result.best}")
+    front = result.summary.get("strategy", {}).get("pareto_front")
+    if front:
+        print_pareto_front(front, result.summary["strategy"]["objectives"], sys.stdout)
     print_leaderboard(result.leaderboard, sys.stdout)
     if result.interrupted:
         print(f"actsearch: interrupted; finished evaluations are in {out}/evaluations.csv; "
@@ -331,10 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="baselines of the final stage, names or expressions, comma-separated (default: "
                          + ",".join(b.removesuffix("(x)") for b in dflt.baselines) + ")")
     se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run")
-    se.add_argument("--sampler", choices=("tpe", "cmaes", "random"), default="tpe",
-                    help="Optuna sampler (default: tpe)")
-    se.add_argument("--pruner", choices=("median", "successive_halving", "hyperband"),
-                    help="Optuna pruner fed by per-epoch validation scores (default: none)")
+    se.add_argument("--sampler", choices=SAMPLERS,
+                    help="Optuna sampler (default: tpe, or nsga2 with --objectives)")
+    se.add_argument("--pruner", choices=PRUNERS,
+                    help="Optuna pruner fed by per-epoch validation scores (default: none); pruned searches "
+                         "train in one process")
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
     se.add_argument("--population", type=positive_int, help="evolution: population size (default: 12)")

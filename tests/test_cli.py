@@ -365,3 +365,31 @@ def test_a_learnable_name_the_expression_lacks_is_one_line_and_exit_2(cli, one_l
     code, out, err = cli("evaluate", "x*sigmoid(beta*x)", "--learnable", "gamma", "--dataset", "iris",
                          "--epochs", "1", "--seeds", "1")
     one_line_error(code, out, err, "'gamma'", "beta")
+
+
+SMALL_SEARCH = ("search", "--space", "small", "--dataset", "moons", "--hidden", "4", "--epochs", "2", "--seeds", "1",
+                "--final-k", "0", "--baselines", "relu", "--final-seeds", "2", "--no-progress")
+
+
+def test_a_pruned_search_runs_with_the_default_workers_and_says_so(cli, tmp_path):
+    code, out, err = cli(*SMALL_SEARCH, "--strategy", "optuna", "--pruner", "median", "--budget", "4",
+                         "--out", str(tmp_path / "pruned"))
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "pruning" in line]
+    assert len(notes) == 1 and "one process" in notes[0]
+
+
+@pytest.mark.parametrize("sampler", [(), ("--sampler", "nsga2")])
+def test_a_multi_objective_search_prints_its_front_and_resumes(cli, tmp_path, sampler):
+    argv = (*SMALL_SEARCH, "--strategy", "optuna", "--objectives", "val_score,complexity", *sampler,
+            "--workers", "1", "--out", str(tmp_path / "mo"))
+    code, out, err = cli(*argv, "--budget", "4")
+    assert code == 0, err
+    front = out.split("Pareto front", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    assert front, out
+    scores = [(float(line.split()[0]), float(line.split()[1])) for line in front]
+    # a front: sorted by score, and each later entry is simpler (else it would be beaten on both)
+    assert scores == sorted(scores, reverse=True) and all(b[1] < a[1] for a, b in zip(scores, scores[1:]))
+    code, out, err = cli(*argv, "--budget", "6")  # the same command, a larger budget: resumes
+    assert code == 0, err
+    assert "search rows: 6" in out
