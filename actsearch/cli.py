@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 from . import __version__
@@ -235,8 +236,41 @@ def print_pareto_front(front: list[dict], objectives: list[str], out) -> None:
         print(f"{entry['val_score']:9.4f}  {entry[second]:>10.4g}  {entry['expression']}", file=out)
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "_", text).strip("_.") or "data"
+
+
+def default_out(args) -> str:
+    """``results/`` plus what sets this search apart from the default one: space, dataset, strategy, seed.
+
+    >>> default_out(argparse.Namespace(space=None, dataset="spirals3", strategy="random", seed=0))
+    'results/random-s0'
+    >>> default_out(argparse.Namespace(space="search_spaces/gp_tree.yaml", dataset="planted:sin(x)",
+    ...                                strategy="evolution", seed=1))
+    'results/gp_tree-planted_sin_x-evolution-s1'
+    """
+    from .driver import SearchConfig
+
+    parts = []
+    if args.space and args.space != "default":
+        parts.append(_slug(os.path.splitext(os.path.basename(args.space))[0]))
+    if args.dataset != SearchConfig().dataset:
+        parts.append(_slug(os.path.splitext(os.path.basename(args.dataset))[0]
+                           if args.dataset.endswith(".csv") else args.dataset))
+    parts += [args.strategy, f"s{args.seed}"]
+    return os.path.join("results", "-".join(parts))
+
+
+def free_folder(out: str) -> str:
+    """``out-2``, ``out-3``, ...: the first that holds no run yet."""
+    n = 2
+    while os.path.exists(os.path.join(f"{out}-{n}", "config.yaml")):
+        n += 1
+    return f"{out}-{n}"
+
+
 def cmd_search(args) -> int:
-    from .driver import SearchConfig, run_search
+    from .driver import SearchConfig, SettingsMismatch, run_search
 
     options = {}
     if args.strategy == "optuna":
@@ -253,7 +287,7 @@ def cmd_search(args) -> int:
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
                           baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options, train=training_config(args))
-    out = args.out or os.path.join("results", f"{args.strategy}-s{args.seed}")
+    out = args.out or default_out(args)
     workers = args.workers
     if options.get("pruner") and workers > 1 and not args.dask and not (args.storage or args.study):
         # a pruner reads each trial's per-epoch scores as they come, so the trial trains where the study is
@@ -270,7 +304,13 @@ def cmd_search(args) -> int:
         result = run_distributed_search(config, args.storage, args.study, out, workers=workers,
                                         progress=not args.no_progress)
     else:
-        result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask)
+        try:
+            result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask)
+        except SettingsMismatch as exc:
+            if args.out:
+                raise
+            raise SettingsMismatch(exc.out, exc.key, exc.old, exc.new,
+                                   f"use the original settings, or --out {free_folder(out)} for this search") from None
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")

@@ -57,6 +57,14 @@ class SearchError(ActsearchError):
     """A search that cannot start or resume as asked."""
 
 
+class SettingsMismatch(SearchError):
+    """The output folder holds a run with other settings, so this one can neither start there nor resume it."""
+
+    def __init__(self, out: str, key: str, old, new, advice: str = "use a new --out or the original settings"):
+        self.out, self.key, self.old, self.new = out, key, old, new
+        super().__init__(f"{out} holds a run with {key}={old!r}, not {new!r}; {advice}")
+
+
 @dataclass
 class SearchConfig:
     """Everything that defines a run; written to ``OUT/config.yaml``."""
@@ -125,7 +133,9 @@ class Run:
         self.space = space
         self.out = out
         self.progress = progress
-        self.run_id = f"{os.path.basename(os.path.abspath(out)) if out else 'memory'}-s{config.seed}"
+        name = os.path.basename(os.path.abspath(out)) if out else "memory"
+        # the folder's name and the seed, once: results/random-s0 is run random-s0, not random-s0-s0
+        self.run_id = name if name.endswith(f"-s{config.seed}") else f"{name}-s{config.seed}"
         self.rows: list[dict] = []
         self.writer = ResultsWriter(os.path.join(out, "evaluations.csv")) if out else None
         self.cache: dict[str, dict] = {}  # key (see key()) -> first row that trained it
@@ -383,8 +393,7 @@ def _config_check(out: str, config: SearchConfig) -> None:
             if key in ("budget",):
                 continue
             if old.get(key) != value:
-                raise SearchError(f"{out} holds a run with {key}={old.get(key)!r}, not {value!r}; "
-                                  "use a new --out or the original settings")
+                raise SettingsMismatch(out, key, old.get(key), value)
     os.makedirs(out, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         yaml.safe_dump({**current, "version": __version__}, fh, sort_keys=False)
@@ -418,6 +427,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         ordered = previous.sort_values("eval_id")
         search_prev = [_plain_row(r) for r in ordered[ordered["stage"] == "search"].to_dict(orient="records")]
         final_prev = [_plain_row(r) for r in ordered[ordered["stage"] == "final"].to_dict(orient="records")]
+        run.run_id = str(ordered["run_id"].iloc[0])  # a run resumed keeps its id, whatever rule named it
         run.rows.extend(search_prev)  # replayed rows keep their place; new rows follow them
         run.rows.extend(final_prev)
     if (workers > 1 or dask) and strategy.options.get("pruner"):

@@ -393,3 +393,23 @@ def test_a_multi_objective_search_prints_its_front_and_resumes(cli, tmp_path, sa
     code, out, err = cli(*argv, "--budget", "6")  # the same command, a larger budget: resumes
     assert code == 0, err
     assert "search rows: 6" in out
+
+
+def test_the_default_out_is_named_from_what_differs_and_a_clash_names_the_out_to_use(cli, tmp_path, monkeypatch):
+    """README's searches in order, without --out: another space gets its own folder; other training
+    settings in the same folder are refused with the exact --out to use, and that --out works."""
+    monkeypatch.chdir(tmp_path)
+    fast = [a for a in SMALL_SEARCH if a not in ("--dataset", "moons", "--space", "small")]  # the defaults
+    code, _, err = cli(*fast, "--budget", "2", "--workers", "1")
+    assert code == 0, err
+    assert (tmp_path / "results" / "random-s0" / "evaluations.csv").is_file()
+    code, _, err = cli(*fast, "--space", "ramachandran2017", "--budget", "2", "--workers", "1")
+    assert code == 0, err
+    assert (tmp_path / "results" / "ramachandran2017-random-s0" / "evaluations.csv").is_file()
+    code, out, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01")
+    assert code == 2 and "--out results/random-s0-2" in err and len(err.strip().splitlines()) == 2  # the banner, the error
+    code, _, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01", "--out", "results/random-s0-2")
+    assert code == 0, err
+    from actsearch import load_results
+
+    assert set(load_results("results/random-s0")["run_id"]) == {"random-s0"}  # the seed once, not random-s0-s0

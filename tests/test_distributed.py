@@ -111,6 +111,16 @@ def test_two_worker_processes_reach_the_budget_together(kind, tmp_path):
     two_workers(url, tmp_path)
 
 
+def _will_train(described: dict, earlier: set[str]) -> bool:
+    import json
+
+    from actsearch import parse
+    from actsearch.screening import screen
+
+    expr = parse(described["expression"], params=json.loads(described["params"] or "{}"))
+    return screen(expr) is None and described["fingerprint"] not in earlier
+
+
 def _victim_running(url: str, study: str, seen: set[int]):
     """A trial the victim started after it finished one (so it is killed in the middle of training)."""
     trials = trials_of(url, study)
@@ -118,9 +128,12 @@ def _victim_running(url: str, study: str, seen: set[int]):
     if not any(t.state == TrialState.COMPLETE for t in mine):
         seen.update(t.number for t in mine)
         return None
-    # the candidate is recorded once sampling is done and training starts
+    # the candidate is recorded once sampling is done and training starts; one that screening
+    # rejects, or a repeat of an earlier function, finishes at once, so the kill must not aim at it
+    earlier = {t.user_attrs[CANDIDATE_ATTR]["fingerprint"] for t in trials
+               if CANDIDATE_ATTR in t.user_attrs and t.state != TrialState.RUNNING}
     fresh = [t for t in mine if t.state == TrialState.RUNNING and t.number not in seen
-             and CANDIDATE_ATTR in t.user_attrs]
+             and CANDIDATE_ATTR in t.user_attrs and _will_train(t.user_attrs[CANDIDATE_ATTR], earlier)]
     seen.update(t.number for t in mine if CANDIDATE_ATTR in t.user_attrs or t.state != TrialState.RUNNING)
     return fresh[0] if fresh else None
 
