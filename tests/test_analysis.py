@@ -154,6 +154,11 @@ def test_pareto_front_is_non_dominated_and_complete(table):
         match = table[(table["run_id"] == row["run_id"]) & (table["eval_id"] == row["eval_id"])]
         assert match["expression"].iloc[0] == row["expression"]
         assert match["val_score"].iloc[0] == row["val_score"]
+    # numbered as progress numbers the same row (1-based), not by the 0-based eval_id
+    curve = progress(table)
+    for _, row in front.iterrows():
+        same = curve[(curve["run_id"] == row["run_id"]) & (curve["eval_id"] == row["eval_id"])]
+        assert row["evaluation"] == same["evaluation"].iloc[0]
 
 
 def test_progress_is_monotone_and_counts_search_rows(table):

@@ -243,17 +243,19 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
           code=("expression",), empty="(no scored rows)")
 
     block("Pareto front",
-          "complexity against best validation score (search stage): each row beats every simpler one",
+          "complexity against best validation score (search stage): each row beats every simpler one; "
+          "evaluation counts from 1, as in progress and best so far",
           sections["pareto_front"],
           [("complexity", lambda r: str(r["complexity"]), True),
            ("expression", lambda r: _cut(r["expression"], 40), False),
            ("val", lambda r: _num(r["val_score"]), True), ("test", lambda r: _num(r["test_score"]), True),
-           *run_col, ("eval", lambda r: str(r["eval_id"]), True)],
+           *run_col, ("evaluation", lambda r: str(r["evaluation"]), True)],
           code=("expression",), empty="(no scored search rows)")
 
     block("progress",
-          "per run (search stage): evals/h wall from the rows' timestamps (to the second; empty under a second), "
-          "evals/h train from train_seconds",
+          "per run (search stage): evals/h wall from the rows' timestamps (to the second; empty under a second); "
+          "evals/h train: evaluations per hour of training alone (train_seconds summed over the rows, so with "
+          "several workers it is below evals/h wall)",
           sections["progress_summary"],
           [("run", lambda r: str(r["run_id"]), False), ("strategy", lambda r: str(r["strategy"] or ""), False),
            ("evals", lambda r: str(r["evaluations"]), True), ("best val", lambda r: _num(r["best_val_score"]), True),

@@ -283,7 +283,9 @@ def pareto_front(table, *, stage: str | None = "search"):
     earliest ``eval_id``.  Over several runs the front is over all of them;
     ``run_id`` says where each point came from.
 
-    Columns: ``complexity, expression, val_score, test_score, run_id, eval_id``.
+    Columns: ``complexity, expression, val_score, test_score, run_id, eval_id,
+    evaluation`` (the number :func:`progress` gives the row: 1, 2, ... over the
+    run's rows of the stage).
 
     >>> pareto_front(demo_table())[["complexity", "expression", "val_score"]]
        complexity      expression  val_score
@@ -292,7 +294,9 @@ def pareto_front(table, *, stage: str | None = "search"):
     2           5  x * sigmoid(x)       0.90
     """
     rows = _rows(table, stage=stage) if stage is not None else table
-    rows = rows.assign(_v=_scores(rows))
+    # the evaluation number as progress counts it: 1, 2, ... over the run's rows of this stage
+    order = rows.assign(_e=pd.to_numeric(rows["eval_id"])).groupby("run_id")["_e"].rank(method="first")
+    rows = rows.assign(_v=_scores(rows), _n=order.to_numpy())
     rows = rows[rows["_v"].notna().to_numpy()]
     rows = rows.sort_values(["complexity", "_v", "eval_id"], ascending=[True, False, True], kind="stable")
     front, best = [], -math.inf
@@ -302,9 +306,12 @@ def pareto_front(table, *, stage: str | None = "search"):
             front.append({"complexity": int(row["complexity"]), "expression": _text(row["expression"]),
                           "val_score": float(row["_v"]),
                           "test_score": float(pd.to_numeric(row["test_score"], errors="coerce")),
-                          "run_id": _text(row["run_id"]), "eval_id": int(row["eval_id"])})
-    out = pd.DataFrame(front, columns=["complexity", "expression", "val_score", "test_score", "run_id", "eval_id"])
-    return out.astype({"complexity": "int64", "val_score": "float64", "test_score": "float64", "eval_id": "int64"})
+                          "run_id": _text(row["run_id"]), "eval_id": int(row["eval_id"]),
+                          "evaluation": int(row["_n"])})
+    out = pd.DataFrame(front, columns=["complexity", "expression", "val_score", "test_score", "run_id", "eval_id",
+                                       "evaluation"])
+    return out.astype({"complexity": "int64", "val_score": "float64", "test_score": "float64", "eval_id": "int64",
+                       "evaluation": "int64"})
 
 
 # --- progress -----------------------------------------------------------------------
