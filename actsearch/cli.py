@@ -294,18 +294,24 @@ def cmd_search(args) -> int:
         print(f"actsearch search: pruning trains in one process, not {workers} workers "
               "(for parallel pruning: actsearch worker processes on an Optuna storage)", file=sys.stderr)
         workers = 1
-    print(f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv",
-          file=sys.stderr)
+    banner = f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv"
+
+    def announce(resumed: str) -> None:
+        print(banner, file=sys.stderr)
+        if resumed:
+            print(f"actsearch search: {resumed}", file=sys.stderr)
     if args.storage or args.study:
         from .distributed import run_distributed_search
 
         if args.strategy != "optuna":
             raise ActsearchError("--storage and --study run a distributed Optuna search: add --strategy optuna")
+        announce("")
         result = run_distributed_search(config, args.storage, args.study, out, workers=workers,
                                         progress=not args.no_progress)
     else:
         try:
-            result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask)
+            result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask,
+                                announce=announce)
         except SettingsMismatch as exc:
             if args.out:
                 raise

@@ -399,9 +399,24 @@ def _config_check(out: str, config: SearchConfig) -> None:
         yaml.safe_dump({**current, "version": __version__}, fh, sort_keys=False)
 
 
+def _resume_summary(search_rows: list[dict], final_rows: list[dict]) -> str:
+    """What a resumed run found on disk, in one line."""
+    scored = [r for r in search_rows if isinstance(r.get("val_score"), float) and math.isfinite(r["val_score"])]
+    best = max(scored, key=lambda r: r["val_score"], default=None)
+    text = f"resuming: {len(search_rows)} search rows and {len(final_rows)} final rows on disk"
+    return text + (f"; best so far {best['val_score']:.4f} {best['expression']}" if best else "")
+
+
 def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | None = None,
-               progress: bool = True, workers: int = 1, dask: str | None = None) -> SearchResult:
-    """Run (or resume) a search described by ``config``; see :func:`search`."""
+               progress: bool = True, workers: int = 1, dask: str | None = None,
+               announce=None) -> SearchResult:
+    """Run (or resume) a search described by ``config``; see :func:`search`.
+
+    ``announce(text)``, if given, is called once every setting has been checked and
+    before the first training, with ``""`` for a new run or a line on what a
+    resumed run found on disk (the CLI prints its banner there, so that a bad
+    setting prints the error alone).
+    """
     config.validate()
     space = space_from_dict(DEFAULT_SPACE, "<default space>") if config.space == "default" \
         else load_space(config.space)
@@ -410,6 +425,11 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     # the strategy checks its options before anything is written
     strategy = get_strategy(config.strategy)(space, np.random.default_rng(config.seed), config.budget,
                                              **config.strategy_options)
+    if (workers > 1 or dask) and strategy.options.get("pruner"):
+        raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
+                          "on an Optuna storage")
+    if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
+        strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
     previous = None
     if out is not None:
         _config_check(out, config)
@@ -420,8 +440,6 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
             _drop_partial_last_line(path)
             previous = load_results(path)
     run = Run(config, data, space, out, progress)
-    if config.warm_start:
-        strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
     search_prev: list[dict] = []
     if previous is not None and len(previous):
         ordered = previous.sort_values("eval_id")
@@ -430,9 +448,8 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         run.run_id = str(ordered["run_id"].iloc[0])  # a run resumed keeps its id, whatever rule named it
         run.rows.extend(search_prev)  # replayed rows keep their place; new rows follow them
         run.rows.extend(final_prev)
-    if (workers > 1 or dask) and strategy.options.get("pruner"):
-        raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
-                          "on an Optuna storage")
+    if announce is not None:
+        announce(_resume_summary(search_prev, final_prev) if previous is not None and len(previous) else "")
     executor = make_executor(data, config.train, workers=workers, dask=dask)
     interrupted = False
     try:

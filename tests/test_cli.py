@@ -413,3 +413,26 @@ def test_the_default_out_is_named_from_what_differs_and_a_clash_names_the_out_to
     from actsearch import load_results
 
     assert set(load_results("results/random-s0")["run_id"]) == {"random-s0"}  # the seed once, not random-s0-s0
+
+
+def test_a_bad_search_setting_prints_the_error_alone_and_leaves_no_output(cli, one_line_error, tmp_path):
+    out = tmp_path / "never"
+    code, stdout, err = cli(*SMALL_SEARCH, "--budget", "2", "--warm-start", str(tmp_path / "missing.csv"),
+                            "--out", str(out))
+    one_line_error(code, stdout, err, "missing.csv")  # no "writing ..." banner before it
+    assert not out.exists()
+
+
+def test_a_resumed_search_says_what_it_found(cli, tmp_path):
+    argv = (*SMALL_SEARCH, "--budget", "3", "--workers", "1", "--out", str(tmp_path / "again"))
+    code, _, err = cli(*argv)
+    assert code == 0 and "resuming" not in err
+    from actsearch import load_results
+
+    table = load_results(str(tmp_path / "again"))
+    search = table[table["stage"] == "search"]
+    best = search.loc[search["val_score"].idxmax()]
+    code, _, err = cli(*argv)
+    line = next(l for l in err.splitlines() if "resuming" in l)
+    assert f"3 search rows and {(table['stage'] == 'final').sum()} final rows" in line
+    assert f"{best['val_score']:.4f} {best['expression']}" in line
