@@ -163,12 +163,24 @@ def _fmt(value, digits: int = 4) -> str:
     return "nan" if value is None or value != value else f"{value:.{digits}f}"
 
 
+def learned_text(learned: dict) -> str:
+    """Learned parameter values, one mean per layer, as a short line.
+
+    >>> learned_text({"beta": [1.2345, 0.5]})
+    'beta = 1.234, 0.5'
+    """
+    return "; ".join(f"{name} = " + ", ".join(f"{v:.4g}" for v in (values if isinstance(values, list) else [values]))
+                     for name, values in learned.items())
+
+
 def _print_table(df, summary: dict, out) -> None:
     print(f"{summary['expression']} on {summary['dataset']} ({summary.get('task', '')})", file=out)
     print(f"{'seed':>4}  {'status':8}  {'val':>7}  {'test':>7}  {'epochs':>6}  {'seconds':>7}  reason", file=out)
     for row in summary["seeds"]:
         print(f"{row['seed']:>4}  {row['status']:8}  {_fmt(row['val_score']):>7}  {_fmt(row['test_score']):>7}  "
               f"{row['epochs'] or 0:>6}  {_fmt(row['train_seconds'], 3):>7}  {row['reason'] or ''}", file=out)
+        if row.get("learned"):
+            print(f"{'':>4}  learned (mean per layer): {learned_text(row['learned'])}", file=out)
     print(f"test score: {_fmt(summary['test_score_mean'])} ± {_fmt(summary['test_score_std'])}   "
           f"val score: {_fmt(summary['val_score_mean'])} ± {_fmt(summary['val_score_std'])}   "
           f"({summary['n_ok']}/{summary['n_seeds']} seeds ok)", file=out)
@@ -186,8 +198,10 @@ def cmd_evaluate(args) -> int:
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2)
         print()
-    elif args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+    elif args.format == "csv":  # list and dict cells as JSON, as in the results table
+        cells = {c: df[c].map(lambda v: json.dumps(_plain(v)) if isinstance(v, (list, dict)) else v)
+                 for c in ("grad_flow", "learned") if c in df.columns}
+        df.assign(**cells).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         _print_table(df, summary, sys.stdout)
     return 0

@@ -393,7 +393,11 @@ def _config_check(out: str, config: SearchConfig) -> None:
             if key in ("budget",):
                 continue
             if old.get(key) != value:
-                raise SettingsMismatch(out, key, old.get(key), value)
+                was = old.get(key)
+                if isinstance(was, dict) and isinstance(value, dict):  # name the setting, not the whole block
+                    sub = next(k for k in {**was, **value} if was.get(k) != value.get(k))
+                    raise SettingsMismatch(out, f"{key}.{sub}", was.get(sub), value.get(sub))
+                raise SettingsMismatch(out, key, was, value)
     os.makedirs(out, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         yaml.safe_dump({**current, "version": __version__}, fh, sort_keys=False)

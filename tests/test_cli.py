@@ -407,7 +407,8 @@ def test_the_default_out_is_named_from_what_differs_and_a_clash_names_the_out_to
     assert code == 0, err
     assert (tmp_path / "results" / "ramachandran2017-random-s0" / "evaluations.csv").is_file()
     code, out, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01")
-    assert code == 2 and "--out results/random-s0-2" in err and len(err.strip().splitlines()) == 2  # the banner, the error
+    assert code == 2 and len(err.strip().splitlines()) == 1  # the error alone, no banner
+    assert "train.lr=0.003, not 0.01" in err and "--out results/random-s0-2" in err
     code, _, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01", "--out", "results/random-s0-2")
     assert code == 0, err
     from actsearch import load_results
@@ -436,3 +437,21 @@ def test_a_resumed_search_says_what_it_found(cli, tmp_path):
     line = next(l for l in err.splitlines() if "resuming" in l)
     assert f"3 search rows and {(table['stage'] == 'final').sum()} final rows" in line
     assert f"{best['val_score']:.4f} {best['expression']}" in line
+
+
+def test_evaluate_shows_learned_values_and_writes_them_as_json(cli):
+    """The table shows each seed's learned beta; csv holds JSON (as the results table does), equal to json's."""
+    import csv
+
+    argv = ("evaluate", "x*sigmoid(beta*x)", "--learnable", "beta", "--granularity", "layer", "--dataset", "iris",
+            "--epochs", "5", "--seeds", "2")
+    code, out, err = cli(*argv, "--format", "json")
+    assert code == 0, err
+    learned = [s["learned"] for s in json.loads(out)["seeds"]]
+    assert all(len(l["beta"]) == 2 and l["beta"] != [1.0, 1.0] for l in learned)  # one per layer, trained
+    code, out, _ = cli(*argv, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [json.loads(r["learned"]) for r in rows] == learned
+    code, out, _ = cli(*argv)
+    shown = [line for line in out.splitlines() if "learned" in line]
+    assert len(shown) == 2 and f"beta = {learned[0]['beta'][0]:.4g}" in shown[0]
