@@ -189,11 +189,21 @@ def _print_table(df, summary: dict, out) -> None:
         print("gradient flow at init, mean |f'(z)| per layer: " + ", ".join(f"{v:.3g}" for v in flow), file=out)
 
 
+def load_data(args):
+    """The dataset the options name, with a note on stderr for each guess made in loading it (a CSV's label, task)."""
+    from .datasets import load_dataset
+
+    data = load_dataset(args.dataset, target=args.target, task=args.task, seed=args.split_seed)
+    for note in data.notes:
+        print(f"actsearch: note: {note}", file=sys.stderr)
+    return data
+
+
 def cmd_evaluate(args) -> int:
     from .evaluation import evaluate
 
-    df = evaluate(args.expr, dataset=args.dataset, target=args.target, task=args.task, split_seed=args.split_seed,
-                  seeds=args.seeds, params=dict(args.param or []), config=training_config(args))
+    df = evaluate(args.expr, dataset=load_data(args), seeds=args.seeds, params=dict(args.param or []),
+                  config=training_config(args))
     summary = _plain(df.attrs["summary"])
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2)
@@ -324,8 +334,8 @@ def cmd_search(args) -> int:
                                         progress=not args.no_progress)
     else:
         try:
-            result = run_search(config, out, progress=not args.no_progress, workers=workers, dask=args.dask,
-                                announce=announce)
+            result = run_search(config, out, data=load_data(args), progress=not args.no_progress, workers=workers,
+                                dask=args.dask, announce=announce)
         except SettingsMismatch as exc:
             if args.out:
                 raise
@@ -350,8 +360,8 @@ def cmd_search(args) -> int:
 def cmd_compare(args) -> int:
     from .finals import compare
 
-    board = compare(args.exprs, args.dataset, seeds=args.seeds, seed_start=args.seed_start, baselines=args.baselines,
-                    train=training_config(args), target=args.target, task=args.task, split_seed=args.split_seed,
+    board = compare(args.exprs, load_data(args), seeds=args.seeds, seed_start=args.seed_start,
+                    baselines=args.baselines, train=training_config(args), split_seed=args.split_seed,
                     workers=args.workers)
     if args.format == "json":
         from .analysis.commands import records

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -53,6 +53,8 @@ class Dataset:
     rows: dict = field(default_factory=dict, repr=False)
     split_seed: int = 0
     val_size: float = 0.2
+    #: what loading guessed for the user (the label column, the task, encodings), one line each
+    notes: tuple[str, ...] = ()
 
     def with_rows(self, train, val, test, scale_rows) -> "Dataset":
         """A copy on other rows of the same source, standardised with the statistics of ``scale_rows``."""
@@ -275,7 +277,10 @@ def _read_csv(path: str, target: str | None):
         raise DatasetError(f"{path}: cannot read as CSV: {first}") from None
     if frame.shape[0] < 10 or frame.shape[1] < 2:
         raise DatasetError(f"{path}: needs at least 10 rows and 2 columns, found {frame.shape[0]}x{frame.shape[1]}")
-    target = target if target is not None else str(frame.columns[-1])
+    notes = []
+    if target is None:
+        target = str(frame.columns[-1])
+        notes.append(f"{path}: no --target given, so the label is the last column {target!r}")
     if target not in frame.columns:
         raise DatasetError(f"{path}: no column {target!r} for --target; columns are {', '.join(map(str, frame.columns))}")
     missing = frame.isna().sum()
@@ -286,8 +291,11 @@ def _read_csv(path: str, target: str | None):
     features = frame.drop(columns=[target])
     categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if categorical:
+        width = features.shape[1]
         features = pd.get_dummies(features, columns=categorical, dtype=float)
-    return features.to_numpy(dtype=np.float64), y.to_numpy(), None, [str(c) for c in features.columns], target
+        notes.append(f"{path}: text column(s) {', '.join(map(repr, categorical))} one-hot encoded "
+                     f"({features.shape[1] - width + len(categorical)} features)")
+    return features.to_numpy(dtype=np.float64), y.to_numpy(), notes, [str(c) for c in features.columns], target
 
 
 def _check_seed(seed) -> None:
@@ -432,7 +440,14 @@ def load_dataset(
         X, y, own_task, features, target_name = DATASETS[name](seed)
         task = task or own_task
     elif name.lower().endswith(".csv") or os.path.sep in name:
-        X, y, _, features, target_name = _read_csv(name, target)
+        X, y, notes, features, target_name = _read_csv(name, target)
+        data = make_dataset(X, y, task=task, name=name, seed=seed, test_size=test_size, val_size=val_size,
+                            feature_names=features, target_name=target_name)
+        if task is None:
+            kind = {"regression": "regression"}.get(data.task, f"{data.task} classification")
+            notes.append(f"{name}: the task is taken to be {kind} from the values of {target_name!r}; "
+                         "--task sets it")
+        return replace(data, notes=tuple(notes))
     else:
         raise DatasetError(
             f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or give a path to a .csv file"

@@ -152,7 +152,10 @@ def test_user_csv_with_target(capsys, tmp_path):
     frame.to_csv(path, index=False)
     code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), "--target", "cls", "--hidden", "16",
                          "--epochs", "20", "--seeds", "2", "--lr", "0.01", "--format", "json")
-    assert code == 0 and err == ""
+    # the one guess left, the task, is said (and json on stdout stays clean)
+    assert code == 0 and err.splitlines() == [
+        f"actsearch: note: {path}: the task is taken to be binary classification from the values of 'cls'; "
+        "--task sets it"]
     data = json.loads(out)
     assert data["dataset"] == str(path)
     assert data["task"] == "binary"
@@ -455,3 +458,16 @@ def test_evaluate_shows_learned_values_and_writes_them_as_json(cli):
     code, out, _ = cli(*argv)
     shown = [line for line in out.splitlines() if "learned" in line]
     assert len(shown) == 2 and f"beta = {learned[0]['beta'][0]:.4g}" in shown[0]
+
+
+def test_guesses_about_a_csv_are_said_on_stderr(cli, tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"label": rng.integers(0, 2, 100), "a": rng.normal(size=100), "b": rng.normal(size=100)}).to_csv(
+        tmp_path / "d.csv", index=False)
+    code, _, err = cli("evaluate", "relu", "--dataset", str(tmp_path / "d.csv"), "--epochs", "1", "--seeds", "1")
+    assert code == 0 and "note:" in err and "last column 'b'" in err and "--target" in err
+    code, _, err = cli("evaluate", "relu", "--dataset", str(tmp_path / "d.csv"), "--target", "label",
+                       "--task", "classification", "--epochs", "1", "--seeds", "1")
+    assert code == 0 and "note:" not in err

@@ -591,3 +591,22 @@ def test_spirals3_is_spirals_with_three_turns_and_2000_rows():
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(y, y2)
     assert load_dataset("spirals3").describe() == "spirals3: binary, 2 features, 1280/320/400 train/val/test rows"
+
+
+def test_a_csv_loads_with_a_note_for_each_guess(tmp_path):
+    """No --target: the last column, said; text features: one-hot, said; no --task: inferred, said."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({"label": rng.integers(0, 2, n), "a": rng.normal(size=n),
+                          "colour": rng.choice(["r", "g", "b"], n), "b": rng.normal(size=n)})
+    path = str(tmp_path / "mine.csv")
+    frame.to_csv(path, index=False)
+    guessed = load_dataset(path)
+    assert guessed.task == "regression" and guessed.target_name == "b"
+    notes = " | ".join(guessed.notes)
+    assert "last column 'b'" in notes and "'colour' one-hot encoded (3 features)" in notes and "regression" in notes
+    assert len(guessed.feature_names) == 2 + 3  # label, a and colour's three columns
+    told = load_dataset(path, target="label", task="classification")
+    assert told.task == "binary" and [n for n in told.notes if "one-hot" not in n] == []
