@@ -33,6 +33,8 @@ _LAZY = {
     "load_space": ("actsearch.spaces", "load_space"),
     "export": ("actsearch.exporters", "export"),
     "ActivationSearch": ("actsearch.estimator", "ActivationSearch"),
+    "ActivationSearchClassifier": ("actsearch.estimator", "ActivationSearchClassifier"),
+    "ActivationSearchRegressor": ("actsearch.estimator", "ActivationSearchRegressor"),
 }
 
 __all__ = [

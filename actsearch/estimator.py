@@ -1,14 +1,17 @@
-"""A scikit-learn estimator around the search: the Python front door for arrays.
+"""scikit-learn estimators around the search: the Python front door for arrays.
 
-``ActivationSearch.fit(X, y)`` searches for an activation on your data, then
-trains one network with the best one; ``predict`` uses that network.  It
-clones, takes ``get_params``/``set_params``, and works in ``cross_val_score``
-and pipelines, as a PySRRegressor does for symbolic regression.
+``ActivationSearchClassifier`` and ``ActivationSearchRegressor`` (after
+scikit-learn's ``MLPClassifier``/``MLPRegressor`` and PySR's ``PySRRegressor``)
+search for an activation on your data in ``fit``, then train one network with
+the best; ``predict`` uses that network.  They clone, take
+``get_params``/``set_params``, and work in ``cross_val_score`` (which
+stratifies the classifier's folds) and pipelines; ``score`` is accuracy or R^2.
+``ActivationSearch`` is the older name, which infers the task; it warns.
 
 >>> import numpy as np
 >>> from sklearn.datasets import make_moons
 >>> X, y = make_moons(200, noise=0.1, random_state=0)
->>> model = ActivationSearch(space="small", budget=3, hidden=(8,), epochs=5).fit(X, y)
+>>> model = ActivationSearchClassifier(space="small", budget=3, hidden=(8,), epochs=5).fit(X, y)
 >>> model.predict(X[:3]).shape, str(model.best_) != ""
 ((3,), True)
 """
@@ -18,17 +21,18 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
-class ActivationSearch(BaseEstimator):
+class _ActivationSearchBase(BaseEstimator):
     """Search an activation for ``(X, y)``, then fit a network with the winner.
 
     Parameters mirror :func:`actsearch.search`: ``space``, ``strategy``,
     ``budget``, ``seed``, ``seeds`` (training seeds per candidate), the
     training protocol (``hidden``, ``epochs``, ``batch_size``, ``lr``), and
-    ``task`` (``"classification"``, ``"regression"`` or None to infer).
+    ``task`` (``"classification"``, ``"regression"`` or None to infer; the
+    classifier and the regressor accept only their own, or None).
     ``final_k`` > 0 re-evaluates the top candidates (and ``baselines``) with
     ``final_seeds`` seeds before choosing.
 
@@ -56,6 +60,9 @@ class ActivationSearch(BaseEstimator):
         self.strategy_options = strategy_options
         self.out = out
 
+    #: the task this class is for (None: inferred from y)
+    _own_task: str | None = None
+
     def _train_config(self):
         from .networks import TrainConfig
 
@@ -67,8 +74,14 @@ class ActivationSearch(BaseEstimator):
         from .networks import Trainer
         from .driver import search
 
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
-        task = self.task or infer_task(y)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._own_task == "regression")
+        if self._own_task == "classification":
+            from sklearn.utils.multiclass import check_classification_targets
+
+            check_classification_targets(y)  # a continuous y is refused, as scikit-learn's classifiers do
+        if self._own_task and self.task not in (None, self._own_task):
+            raise ValueError(f"{type(self).__name__} is for {self._own_task}; got task={self.task!r}")
+        task = self._own_task or self.task or infer_task(y)
         data = make_dataset(X, y, task=task, name="arrays", seed=0)
         result = search(space=self.space, strategy=self.strategy, dataset=data, budget=self.budget,
                         seed=self.seed, out=self.out, seeds=self.seeds, final_k=self.final_k,
@@ -103,16 +116,6 @@ class ActivationSearch(BaseEstimator):
         if self._task == "binary":
             return self.classes_[(out[:, 0] > 0.5).astype(int)]
         return self.classes_[out.argmax(axis=1)]
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
-        check_is_fitted(self, "best_")
-        if self._task == "regression":
-            raise AttributeError("predict_proba is only available for classification")
-        out = self._raw(X)
-        if self._task == "binary":
-            return np.column_stack([1.0 - out[:, 0], out[:, 0]])
-        return out
 
     def score(self, X, y):
         """Accuracy for classification, R^2 for regression (scikit-learn's conventions)."""
@@ -154,6 +157,58 @@ class ActivationSearch(BaseEstimator):
         for _, row in ok.head(5).iterrows():
             lines.append(f"{int(row['complexity']):>10}  {row['val_score']:>9.4f}  {row['expression']}")
         return "\n".join(lines)
+
+
+class _Probabilities:
+    """``predict_proba`` for the estimators that classify."""
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "best_")
+        if self._task == "regression":
+            raise AttributeError("predict_proba is only available for classification")
+        out = self._raw(X)
+        if self._task == "binary":
+            return np.column_stack([1.0 - out[:, 0], out[:, 0]])
+        return out
+
+
+class ActivationSearchClassifier(ClassifierMixin, _Probabilities, _ActivationSearchBase):
+    """:class:`_ActivationSearchBase` for classification: labels of any type, ``predict_proba``, accuracy.
+
+    >>> from sklearn.base import is_classifier
+    >>> is_classifier(ActivationSearchClassifier())
+    True
+    """
+
+    _own_task = "classification"
+
+
+class ActivationSearchRegressor(RegressorMixin, _ActivationSearchBase):
+    """:class:`_ActivationSearchBase` for regression: numeric targets, R^2.
+
+    >>> from sklearn.base import is_regressor
+    >>> is_regressor(ActivationSearchRegressor())
+    True
+    """
+
+    _own_task = "regression"
+
+
+class ActivationSearch(_Probabilities, _ActivationSearchBase):
+    """The older name: infers the task from ``y``.  Use the classifier or the regressor.
+
+    scikit-learn sees neither a classifier nor a regressor here, so
+    ``cross_val_score`` does not stratify; that is why it warns.
+    """
+
+    def fit(self, X, y):
+        import warnings
+
+        warnings.warn("ActivationSearch is deprecated: use ActivationSearchClassifier or ActivationSearchRegressor, "
+                      "which scikit-learn recognises (stratified folds, the right score)", FutureWarning,
+                      stacklevel=2)
+        return super().fit(X, y)
 
 
 def _fallback():
