@@ -323,3 +323,16 @@ def test_report_command_errors(capsys, run_dir, tmp_path, case):
     assert "Traceback" not in err
     lines = err.strip("\n").split("\n")
     assert len(lines) == 1 and lines[0].startswith("actsearch: error: "), err
+
+
+def test_the_report_leaderboard_shows_parameter_values(tmp_path):
+    """A parametric finalist's values are in its row (two betas would otherwise read the same)."""
+    from actsearch.finals import compare_table
+
+    table = compare_table(["x*sigmoid(beta*x)"], "moons", seeds=2, baselines=("relu",), hidden=(4,), epochs=1)
+    table = table.assign(params=table["params"].where(table["expression"] != "x * sigmoid(beta * x)",
+                                                      '{"beta": 1.702}'))
+    path = str(tmp_path / "evaluations.csv")
+    table.to_csv(path, index=False)
+    page = open(report.write_report(path, str(tmp_path / "r.html")), encoding="utf-8").read()
+    assert "<th>params</th>" in page and "beta=1.702" in page

@@ -246,6 +246,18 @@ def _section_summary(table) -> str:
                       "val score", "final rows"], rows, ["", "", "", "num", "", "", "num", "num"]))
 
 
+def _params_text(params) -> str:
+    """A row's parameter values (the ``params`` JSON) as ``beta=1.5``, or empty.
+
+    >>> _params_text('{"beta": 1.5, "alpha": 0.01}'), _params_text("{}"), _params_text(None)
+    ('beta=1.5, alpha=0.01', '', '')
+    """
+    import json
+
+    values = json.loads(params) if isinstance(params, str) and params else {}
+    return ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+
+
 def _section_leaderboard(table, top: int) -> str:
     parts = ["<h2 id=\"leaderboard\">Leaderboard</h2>\n"]
     runs = _runs(table)
@@ -265,14 +277,15 @@ def _section_leaderboard(table, top: int) -> str:
             baseline = r["source"] == "baseline"
             any_search_figures |= r["stage"] == "search"
             code = '<code class="baseline">' if baseline else "<code>"
-            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(r["source"]),
+            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(_params_text(r["params"])),
+                         _e(r["source"]),
                          _e(r["stage"]), _e(r["status"]), _pm(r["val_score"], r["val_score_std"]),
                          _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
                          _p(r["p_vs_best_holm"]), "\u2013" if _missing(r["verdict"]) else _e(r["verdict"]),
                          _num(r["diff_vs_relu"], signed=True), _e(r["complexity"]), _e(r["seeds"])])
-        parts.append(_table(["#", "expression", "source", "stage", "status", "val score", "test score",
+        parts.append(_table(["#", "expression", "params", "source", "stage", "status", "val score", "test score",
                              "vs best baseline", "p (Holm)", "verdict", "vs relu", "complexity", "seeds"], body,
-                            ["num", "", "", "", "", "num", "num", "num", "num", "", "num", "num", "num"]))
+                            ["num", "", "", "", "", "", "num", "num", "num", "num", "", "num", "num", "num"]))
     parts.append(f"<p class=\"note\">As <code>actsearch analyze</code> lists them: the top {top} candidates "
                  "(chosen by their best search-stage validation score, one per function) and every baseline. "
                  "Final-stage figures come first (the same protocol and seeds for every activation), ranked by "
