@@ -365,16 +365,28 @@ def final_stage(run: Run, done: dict[str, dict], executor, chosen: list | None =
             queued.add(key)
             tasks.append(_task(expr, range(cfg.final_seed_start, cfg.final_seed_start + cfg.final_seeds)))
     trained = executor.map(tasks)
-    for strategy_name, expr in todo:
-        described = run.describe(expr)
-        same = done.get(run.key(expr))
-        if same is not None:
-            copied = {k: same.get(k) for k in RESULT_FIELDS}
-            run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
-                        "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
-            continue
-        done[run.key(expr)] = run.record({"stage": "final", "strategy": strategy_name, **described,
-                                             **next(trained)})
+    bar = None
+    if run.progress and tasks:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), desc=f"final stage ({cfg.final_seeds} seeds each)", unit="function",
+                   leave=True)
+    try:
+        for strategy_name, expr in todo:
+            described = run.describe(expr)
+            same = done.get(run.key(expr))
+            if same is not None:
+                copied = {k: same.get(k) for k in RESULT_FIELDS}
+                run.record({"stage": "final", "strategy": strategy_name, **described, **copied, "status": "cached",
+                            "train_seconds": 0.0, "reason": f"same function as {same['expression']}"})
+                continue
+            done[run.key(expr)] = run.record({"stage": "final", "strategy": strategy_name, **described,
+                                                 **next(trained)})
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _config_check(out: str, config: SearchConfig) -> None:

@@ -471,3 +471,10 @@ def test_guesses_about_a_csv_are_said_on_stderr(cli, tmp_path):
     code, _, err = cli("evaluate", "relu", "--dataset", str(tmp_path / "d.csv"), "--target", "label",
                        "--task", "classification", "--epochs", "1", "--seeds", "1")
     assert code == 0 and "note:" not in err
+
+
+def test_the_final_stage_shows_its_progress(cli, tmp_path):
+    argv = [a for a in SMALL_SEARCH if a != "--no-progress"]
+    code, _, err = cli(*argv, "--budget", "2", "--workers", "1", "--final-k", "1", "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    assert "final stage (2 seeds each)" in err and "2/2" in err  # relu and the one finalist
