@@ -272,3 +272,27 @@ def test_console_script_error_and_cheap_imports(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def capture(monkeypatch) -> list:
+    """The figures the plot functions would save."""
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or path)
+    return figures
+
+
+def test_legend_entries_of_one_expression_with_two_parameter_values_differ(monkeypatch, tmp_path):
+    figures = capture(monkeypatch)
+    two = [actsearch.parse("x * sigmoid(beta * x)", params={"beta": b}) for b in (1.0, 1.702)]
+    plots.plot_activations(two, str(tmp_path / "a.png"), references=())
+    labels = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+    assert len(set(labels)) == 2 and any("beta=1.702" in label for label in labels), labels
+
+
+def test_the_pareto_line_ends_at_the_fronts_last_point(table, monkeypatch, tmp_path):
+    from actsearch.analysis.tables import pareto_front
+
+    figures = capture(monkeypatch)
+    plots.plot_complexity(table, str(tmp_path / "c.png"))
+    line = next(l for l in figures[0].axes[0].get_lines() if l.get_label() == "Pareto front")
+    assert line.get_xdata().max() == pareto_front(table)["complexity"].max()

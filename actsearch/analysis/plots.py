@@ -181,7 +181,9 @@ def _curves(exprs, x):
         for expr in exprs:
             y = np.asarray(expr(x), dtype=float) * np.ones_like(x)
             dy = np.asarray(expr.derivative(x), dtype=float) * np.ones_like(x)
-            out.append((str(expr), y, dy))
+            # the values too: two betas of one expression must not read as one in the legend
+            values = ", ".join(f"{k}={v:.4g}" for k, v in expr.params.items())
+            out.append((f"{expr} [{values}]" if values else str(expr), y, dy))
     return out
 
 
@@ -364,13 +366,14 @@ def plot_complexity(table, path, *, annotate: int = 6):
         fx = front["complexity"].to_numpy(dtype=float)
         fy = front["val_score"].to_numpy(dtype=float)
         if len(front):
-            right = max(float(fx.max()), float(ok["complexity"].max()) if len(ok) else 0.0) + 0.25
-            ax.plot(np.append(fx, right), np.append(fy, fy[-1]), drawstyle="steps-post", color="black", lw=1.4,
-                    label="Pareto front")
+            # the front ends at its last point: nothing past it was found
+            ax.plot(fx, fy, drawstyle="steps-post", color="black", lw=1.4, label="Pareto front")
             ax.scatter(fx, fy, s=60, facecolors="none", edgecolors="black", linewidths=1.4, zorder=3)
-            for j in np.argsort(-fy, kind="stable")[:annotate]:
-                ax.annotate(_label(_text(front["expression"].iloc[j])), (fx[j], fy[j]), xytext=(4, -10),
-                            textcoords="offset points", fontsize=7, color="0.2")
+            for n, j in enumerate(sorted(np.argsort(-fy, kind="stable")[:annotate])):
+                # neighbours on the front sit close: alternate above and below so labels do not overlap
+                ax.annotate(_label(_text(front["expression"].iloc[j])), (fx[j], fy[j]),
+                            xytext=(4, -12 if n % 2 == 0 else 7), textcoords="offset points", fontsize=7,
+                            color="0.2")
         ax.legend(fontsize=8, loc="lower right")
     else:
         _no_data(ax, "no ok search evaluations")
