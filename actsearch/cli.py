@@ -16,6 +16,7 @@ from . import __version__
 from .errors import ActsearchError
 from .evaluation import _plain
 from .strategies.base import STRATEGIES
+from .strategies.evolution import DEFAULT_POPULATION as EVOLUTION_POPULATION
 from .strategies.optuna_search import PRUNERS, SAMPLERS
 
 
@@ -104,7 +105,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="label column of a CSV dataset (default: the last column)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         help="task of a CSV dataset (default: inferred from the target)")
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/val/test split (default: 0)")
+    parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/val/test split (default: %(default)s)")
 
 
 def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seeds: int = 5,
@@ -120,7 +121,7 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
     parser.add_argument("--batch-size", type=positive_int, default=d.batch_size,
                         help=f"minibatch size (default: {d.batch_size})")
     parser.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default: {d.lr:g})")
-    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimiser (default: adam)")
+    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimiser (default: %(default)s)")
     parser.add_argument("--dropout", type=float, default=d.dropout,
                         help=f"dropout rate after each hidden layer (default: {d.dropout:g})")
     parser.add_argument("--l2", type=float, default=d.l2, help=f"weight decay on weights (default: {d.l2:g})")
@@ -131,7 +132,7 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                         help=f"epochs without improvement before early stopping (default: {d.patience})")
     parser.add_argument("--init", choices=("auto", "he", "xavier"), default=d.init,
                         help="weight initialisation: auto, a variance-preserving gain computed for each activation "
-                             "(AutoInit); he; or xavier (default: auto)")
+                             "(AutoInit); he; or xavier (default: %(default)s)")
     parser.add_argument("--init-scale", type=float, default=d.init_scale,
                         help=f"target std of the pre-activations under --init auto (default: {d.init_scale:g})")
     if d.resample:
@@ -144,8 +145,8 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
     parser.add_argument("--learnable", default="", metavar="NAMES",
                         help="activation parameters trained with the weights, e.g. beta or alpha,beta "
                              "(beta also matches the per-slot beta_u1 of search spaces)")
-    parser.add_argument("--granularity", choices=("network", "layer", "neuron"), default="network",
-                        help="one learnable value per network, per layer or per neuron (default: network)")
+    parser.add_argument("--granularity", choices=("network", "layer", "neuron"), default=d.granularity,
+                        help="one learnable value per network, per layer or per neuron (default: %(default)s)")
 
 
 def training_config(args):
@@ -408,8 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"search strategy (default: {dflt.strategy})")
     se.add_argument("--budget", type=positive_int, default=dflt.budget,
                     help=f"search evaluations, every status counted (default: {dflt.budget})")
-    se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: 0)")
-    se.add_argument("--out", help="output folder (default: results/STRATEGY-sSEED)")
+    se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: %(default)s)")
+    se.add_argument("--out", help="output folder (default: results/ and what sets this search apart: SPACE-DATASET-STRATEGY-sSEED, the defaults left out, so results/random-s0 for the default search)")
     add_data_options(se)
     se.set_defaults(dataset=dflt.dataset)
     add_training_options(se, DEFAULT_PROTOCOL, seeds=dflt.seeds, seeds_help="training seeds per candidate")
@@ -428,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "train in one process")
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
-    se.add_argument("--population", type=positive_int, help="evolution: population size (default: 12)")
+    se.add_argument("--population", type=positive_int, help=f"evolution: population size (default: {EVOLUTION_POPULATION})")
     se.add_argument("--option", type=strategy_option, action="append", metavar="KEY=VALUE",
                     help="a strategy option, repeatable (e.g. surrogate model=gp, mixture arch_lr=0.01); "
                          "see each strategy's docstring")
@@ -460,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--seed-start", type=non_negative_int, default=dflt.final_seed_start, metavar="N",
                     help="first seed (default: %(default)s, the final stage's; another, say 2000, confirms a "
                          "search's finalists on seeds its final stage never saw)")
-    co.add_argument("--workers", type=positive_int, default=1, help="worker processes (default: 1)")
+    co.add_argument("--workers", type=positive_int, default=1, help="worker processes (default: %(default)s)")
     co.add_argument("--format", choices=("table", "json", "csv"), default="table",
                     help="table (default); json: a list of row objects; csv: every column")
     co.set_defaults(run=cmd_compare)

@@ -478,3 +478,33 @@ def test_the_final_stage_shows_its_progress(cli, tmp_path):
     code, _, err = cli(*argv, "--budget", "2", "--workers", "1", "--final-k", "1", "--out", str(tmp_path / "p"))
     assert code == 0, err
     assert "final stage (2 seeds each)" in err and "2/2" in err  # relu and the one finalist
+
+
+def test_every_help_default_is_the_options_real_default():
+    """A "(default: V)" in a help text names the value argparse really uses (or says in words what it is)."""
+    import argparse
+    import re
+
+    from actsearch.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    checked = 0
+    for name, sub in subparsers.choices.items():
+        for action in sub._actions:
+            if not action.help or action.default in (None, argparse.SUPPRESS) or isinstance(action.default, bool):
+                continue
+            text = action.help % {"default": action.default, "prog": sub.prog}
+            match = re.search(r"\(default: ([^)]*)\)", text)
+            if not match or not isinstance(action.default, (int, float, str, tuple)):
+                continue
+            shown = match.group(1).split(",")[0] if not isinstance(action.default, tuple) else match.group(1)
+            value = action.default
+            forms = {str(value)} | ({f"{value:g}"} if isinstance(value, float) else set()) | \
+                ({",".join(map(str, value)), ",".join(str(v).removesuffix("(x)") for v in value)}
+                 if isinstance(value, tuple) else set())
+            if shown.split(" ")[0] in forms or shown in forms:
+                checked += 1
+            else:
+                assert shown.startswith(("all cores", "the ", "an ", "results/", "inferred")), (name, action.dest, shown)
+    assert checked > 20

@@ -70,6 +70,8 @@ _DEAP_RANDOM_MODULES = tuple(importlib.import_module(name) for name in (
 
 #: Static limits for core-unit spaces (in template nodes): a chain of two core
 #: units, b(u(b(u(x), u(x))), u(x)), has height 4 and 9 nodes.
+#: The (mu + lambda) population size when the option is not given.
+DEFAULT_POPULATION = 12
 CORE_UNIT_MAX_HEIGHT = 4
 CORE_UNIT_MAX_SIZE = 15
 
@@ -136,7 +138,7 @@ class EvolutionSearch(Strategy):
 
     def __init__(self, space, rng, budget, **options):
         super().__init__(space, rng, budget, **options)
-        self.mu = _option(options, "population", 12, int, 1)
+        self.mu = _option(options, "population", DEFAULT_POPULATION, int, 1)
         self.lam = _option(options, "offspring", self.mu, int, 1)
         self.tournsize = _option(options, "tournament", 3, int, 1)
         self.cxpb = _option(options, "cxpb", 0.5, float, 0.0, 1.0)
