@@ -15,9 +15,22 @@ import sys
 from . import __version__
 from .errors import ActsearchError
 from .evaluation import _plain
+from .results import params_text
 from .strategies.base import STRATEGIES
 from .strategies.evolution import DEFAULT_POPULATION as EVOLUTION_POPULATION
 from .strategies.optuna_search import PRUNERS, SAMPLERS
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (``actsearch: error: ...``, exit 2) without the usage block.
+
+    Subcommands' parsers are of the same class (``add_subparsers`` takes the parent's), so every
+    command's argument errors read like the errors the commands raise; ``--help`` shows the usage.
+    """
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("actsearch").strip()
+        self.exit(2, f"actsearch: error: {command + ': ' if command else ''}{message} (see --help)\n")
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -105,7 +118,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="label column of a CSV dataset (default: the last column)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         help="task of a CSV dataset (default: inferred from the target)")
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/val/test split (default: %(default)s)")
+    parser.add_argument("--split-seed", type=int, default=0,
+                        help="seed of the train/val/test split (default: %(default)s)")
 
 
 def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seeds: int = 5,
@@ -121,7 +135,8 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
     parser.add_argument("--batch-size", type=positive_int, default=d.batch_size,
                         help=f"minibatch size (default: {d.batch_size})")
     parser.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default: {d.lr:g})")
-    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimiser (default: %(default)s)")
+    parser.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer,
+                        help="optimiser (default: %(default)s)")
     parser.add_argument("--dropout", type=float, default=d.dropout,
                         help=f"dropout rate after each hidden layer (default: {d.dropout:g})")
     parser.add_argument("--l2", type=float, default=d.l2, help=f"weight decay on weights (default: {d.l2:g})")
@@ -220,9 +235,9 @@ def cmd_evaluate(args) -> int:
 
 def _label(row) -> str:
     label = str(row["expression"])
-    params = json.loads(row["params"]) if isinstance(row.get("params"), str) and row["params"] else {}
+    params = params_text(row.get("params"))
     if params:
-        label += "  [" + ", ".join(f"{k}={v:.4g}" for k, v in params.items()) + "]"
+        label += f"  [{params}]"
     also = row.get("also")
     if isinstance(also, str) and also:
         label += f" = {also}"
@@ -378,7 +393,7 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="actsearch", description="Discover neural-network activation functions.")
+    parser = OneLineErrorParser(prog="actsearch", description="Discover neural-network activation functions.")
     parser.add_argument("--version", action="version", version=f"actsearch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     ev = sub.add_parser("evaluate", help="train networks with one activation and report the scores",
@@ -410,7 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--budget", type=positive_int, default=dflt.budget,
                     help=f"search evaluations, every status counted (default: {dflt.budget})")
     se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: %(default)s)")
-    se.add_argument("--out", help="output folder (default: results/ and what sets this search apart: SPACE-DATASET-STRATEGY-sSEED, the defaults left out, so results/random-s0 for the default search)")
+    se.add_argument("--out", help="output folder (default: results/ and what sets this search apart, "
+                                  "SPACE-DATASET-STRATEGY-sSEED without the defaults: results/random-s0 for the "
+                                  "default search)")
     add_data_options(se)
     se.set_defaults(dataset=dflt.dataset)
     add_training_options(se, DEFAULT_PROTOCOL, seeds=dflt.seeds, seeds_help="training seeds per candidate")
@@ -429,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "train in one process")
     se.add_argument("--objectives", help="multi-objective Optuna with NSGA-II: val_score,complexity or "
                                          "val_score,cost")
-    se.add_argument("--population", type=positive_int, help=f"evolution: population size (default: {EVOLUTION_POPULATION})")
+    se.add_argument("--population", type=positive_int,
+                    help=f"evolution: population size (default: {EVOLUTION_POPULATION})")
     se.add_argument("--option", type=strategy_option, action="append", metavar="KEY=VALUE",
                     help="a strategy option, repeatable (e.g. surrogate model=gp, mixture arch_lr=0.01); "
                          "see each strategy's docstring")

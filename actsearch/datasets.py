@@ -444,7 +444,7 @@ def load_dataset(
         data = make_dataset(X, y, task=task, name=name, seed=seed, test_size=test_size, val_size=val_size,
                             feature_names=features, target_name=target_name)
         if task is None:
-            kind = {"regression": "regression"}.get(data.task, f"{data.task} classification")
+            kind = data.task if data.task == "regression" else f"{data.task} classification"
             notes.append(f"{name}: the task is taken to be {kind} from the values of {target_name!r}; "
                          "--task sets it")
         return replace(data, notes=tuple(notes))

@@ -377,5 +377,21 @@ def row_params(row) -> dict[str, float]:
     return {k: float(v) for k, v in json.loads(text).items()}
 
 
+def params_text(values) -> str:
+    """Parameter values as ``beta=1.5, alpha=0.01`` (empty without any): a dict, or a row's ``params`` JSON.
+
+    >>> params_text({"beta": 1.5, "alpha": 0.01}), params_text('{"beta": 1.702}'), params_text(None)
+    ('beta=1.5, alpha=0.01', 'beta=1.702', '')
+    """
+    if not isinstance(values, dict):
+        if not isinstance(values, str) or not values.strip():
+            return ""  # missing (None, NaN or pandas NA): no parameters
+        try:
+            values = json.loads(values)
+        except ValueError:
+            return values  # not JSON: shown as written, never a crash in a table
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in values.items())
+
+
 def dumps_scores(values: Iterable[float]) -> str:
     return json.dumps([None if (v is None or not math.isfinite(v)) else round(float(v), 10) for v in values])

@@ -508,3 +508,14 @@ def test_every_help_default_is_the_options_real_default():
             else:
                 assert shown.startswith(("all cores", "the ", "an ", "results/", "inferred")), (name, action.dest, shown)
     assert checked > 20
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["compare", "relu", "--seed-start", "-1"], "--seed-start"),
+    (["search", "--sampler", "bogus"], "'bogus'"),
+    (["evaluate", "relu", "--seeds", "zero"], "--seeds"),
+    (["frobnicate"], "'frobnicate'"),
+])
+def test_argument_errors_are_one_line_without_the_usage_block(cli, one_line_error, argv, fragment):
+    code, out, err = cli(*argv)
+    one_line_error(code, out, err, fragment)

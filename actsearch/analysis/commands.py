@@ -13,6 +13,8 @@ import math
 import sys
 import warnings
 
+from ..results import params_text
+
 FORMATS = ("table", "markdown", "json", "csv")
 
 
@@ -186,17 +188,6 @@ def _markdown_table(headers, right, rows, code: set[int]) -> list[str]:
     return out
 
 
-def _params_text(value) -> str:
-    """``beta=1.5, alpha=0.3`` from a JSON object of parameter values ('' for none)."""
-    if _missing(value) or not str(value).strip():
-        return ""
-    try:
-        values = json.loads(str(value))
-    except ValueError:
-        return str(value)
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in values.items())
-
-
 def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = False) -> str:
     """The ``table`` and ``markdown`` outputs of ``actsearch analyze``."""
     several = len(runs) > 1
@@ -223,8 +214,8 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
     blocks.append(f"# actsearch analyze\n\n{head}" if markdown else head)
 
     board = sections["leaderboard"]
-    params_col = [("params", lambda r: _params_text(r["params"]), False)] \
-        if len(board) and any(_params_text(p) for p in board["params"]) else []
+    params_col = [("params", lambda r: params_text(r["params"]), False)] \
+        if len(board) and any(params_text(p) for p in board["params"]) else []
     block("leaderboard",
           "candidates by validation score (final-stage figures where a candidate has them) and the baselines; "
           "vs best: mean paired test-score difference from the baseline with the best final validation score, "

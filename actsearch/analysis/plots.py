@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..errors import ActsearchError
+from ..results import params_text
 
 __all__ = ["REFERENCES", "PlotError", "plot_activations", "plot_complexity", "plot_function", "plot_progress",
            "plot_scores", "plot_table", "top_expressions"]
@@ -182,7 +183,7 @@ def _curves(exprs, x):
             y = np.asarray(expr(x), dtype=float) * np.ones_like(x)
             dy = np.asarray(expr.derivative(x), dtype=float) * np.ones_like(x)
             # the values too: two betas of one expression must not read as one in the legend
-            values = ", ".join(f"{k}={v:.4g}" for k, v in expr.params.items())
+            values = params_text(expr.params)
             out.append((f"{expr} [{values}]" if values else str(expr), y, dy))
     return out
 

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ActsearchError
+from ..results import params_text
 from ..stats import ALPHA
 
 __all__ = ["ReportError", "comparison", "failures", "render_report", "write_report"]
@@ -246,18 +247,6 @@ def _section_summary(table) -> str:
                       "val score", "final rows"], rows, ["", "", "", "num", "", "", "num", "num"]))
 
 
-def _params_text(params) -> str:
-    """A row's parameter values (the ``params`` JSON) as ``beta=1.5``, or empty.
-
-    >>> _params_text('{"beta": 1.5, "alpha": 0.01}'), _params_text("{}"), _params_text(None)
-    ('beta=1.5, alpha=0.01', '', '')
-    """
-    import json
-
-    values = json.loads(params) if isinstance(params, str) and params else {}
-    return ", ".join(f"{k}={v:.4g}" for k, v in values.items())
-
-
 def _section_leaderboard(table, top: int) -> str:
     parts = ["<h2 id=\"leaderboard\">Leaderboard</h2>\n"]
     runs = _runs(table)
@@ -277,7 +266,7 @@ def _section_leaderboard(table, top: int) -> str:
             baseline = r["source"] == "baseline"
             any_search_figures |= r["stage"] == "search"
             code = '<code class="baseline">' if baseline else "<code>"
-            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(_params_text(r["params"])),
+            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(params_text(r["params"])),
                          _e(r["source"]),
                          _e(r["stage"]), _e(r["status"]), _pm(r["val_score"], r["val_score_std"]),
                          _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
