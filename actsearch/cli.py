@@ -310,7 +310,7 @@ def free_folder(out: str) -> str:
 
 
 def cmd_search(args) -> int:
-    from .driver import SearchConfig, SettingsMismatch, run_search
+    from .driver import WARM_REASON, SearchConfig, SettingsMismatch, run_search
 
     options = {}
     if args.strategy == "optuna":
@@ -336,10 +336,10 @@ def cmd_search(args) -> int:
         workers = 1
     banner = f"actsearch search: {args.strategy} on {args.dataset}, budget {args.budget}, writing {out}/evaluations.csv"
 
-    def announce(resumed: str) -> None:
+    def announce(news: str) -> None:
         print(banner, file=sys.stderr)
-        if resumed:
-            print(f"actsearch search: {resumed}", file=sys.stderr)
+        for line in filter(None, news.split("\n")):
+            print(f"actsearch search: {line}", file=sys.stderr)
     if args.storage or args.study:
         from .distributed import run_distributed_search
 
@@ -359,7 +359,9 @@ def cmd_search(args) -> int:
                                    f"use the original settings, or --out {free_folder(out)} for this search") from None
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
-    print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    copied = int(table[table["stage"] == "search"]["reason"].str.startswith(WARM_REASON, na=False).sum())
+    print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
+          + (f", {copied} of them copied from the warm start" if copied else ""))
     if result.best is not None:
         print(f"best in search (validation score): {result.best}")
     front = result.summary.get("strategy", {}).get("pareto_front")

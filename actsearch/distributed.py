@@ -371,7 +371,7 @@ def create_distributed_study(config, storage, study_name: str, *, heartbeat_inte
     """
     import numpy as np
 
-    from .driver import SearchError, _warm_expressions
+    from .driver import SearchError, load_warm_start
     from .strategies.optuna_search import OptunaSearch
 
     config.validate()
@@ -401,7 +401,7 @@ def create_distributed_study(config, storage, study_name: str, *, heartbeat_inte
     strategy = OptunaSearch(space, np.random.default_rng(config.seed), config.budget, **options)
     study = strategy.study
     if config.warm_start:
-        strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
+        strategy.warm_start(load_warm_start(config.warm_start, config.warm_k).expressions)
     from . import __version__
 
     study.set_user_attr(SPACE_ATTR, _plain(space.raw))

@@ -139,6 +139,7 @@ class Run:
         self.rows: list[dict] = []
         self.writer = ResultsWriter(os.path.join(out, "evaluations.csv")) if out else None
         self.cache: dict[str, dict] = {}  # key (see key()) -> first row that trained it
+        self.warm: dict[str, dict] = {}  # key -> a warm-start run's row, copied instead of trained
 
     # --- rows ---------------------------------------------------------------
     def record(self, row: dict) -> dict:
@@ -219,6 +220,8 @@ def plan_candidate(run: Run, strategy, cand: Candidate) -> tuple[str, Any]:
     key = run.key(expr, cand.train)
     if key in run.cache:
         return "fields", _cached_fields(run.cache[key])
+    if key in run.warm:
+        return "fields", warm_fields(run.warm[key])
     reason = screen(expr)
     if reason is not None:
         return "fields", {"status": "rejected", "reason": reason, "seeds": 0, "train_seconds": 0.0}
@@ -233,7 +236,8 @@ def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
     killed run: they are told again instead of trained (resume by replay).
     """
     replay = deque(previous)
-    budget = max(run.config.budget, len(replay))  # a smaller budget on resume discards nothing
+    # a smaller budget on resume discards nothing; rows copied from a warm start are free
+    budget = max(run.config.budget, sum(not is_warm_copy(r) for r in replay))
     n_search = 0
     bar = None
     if run.progress:
@@ -295,6 +299,8 @@ def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
                     run.cache[key] = row
                 rows.append(row)
                 strategy.tell(cand, _outcome(row))
+                if is_warm_copy(row):
+                    continue
                 n_search += 1
                 if row["status"] in ("ok", "cached") and row["val_score"] is not None \
                         and row["val_score"] == row["val_score"] and row["val_score"] > best:
@@ -307,14 +313,88 @@ def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
             bar.close()
 
 
-def _warm_expressions(path: str, k: int) -> list[Expression]:
+#: The reason of a search row copied from a warm-start run instead of trained (see :func:`load_warm_start`).
+WARM_REASON = "warm start: trained under this protocol in"
+
+#: The settings that decide a training's outcome; a warm-start run's scores carry over when all are equal.
+PROTOCOL_KEYS = ("dataset", "target", "task", "split_seed", "seeds", "train")
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """The best candidates of an earlier run, to seed a search with.
+
+    ``rows`` maps each candidate's fingerprint to its row there, when that run
+    trained under this run's protocol (same data, split, seeds, training settings
+    and version): training would give the same numbers, so the search copies the
+    row instead and does not count it against the budget.  Otherwise ``rows`` is
+    empty and ``note`` says which setting differs.
+    """
+
+    expressions: list
+    rows: dict
+    note: str
+
+
+def load_warm_start(path: str, k: int, config: SearchConfig | None = None) -> WarmStart:
+    """The top ``k`` functions (by search validation score) of the run at ``path``.
+
+    >>> load_warm_start("no/such/run.csv", 5)
+    Traceback (most recent call last):
+    ...
+    actsearch.results.ResultsError: results file 'no/such/run.csv' does not exist
+    """
     table = load_results(path)
     ok = table[(table["stage"] == "search") & (table["status"] == "ok") & table["val_score"].notna()]
     ok = ok.sort_values(["val_score", "eval_id"], ascending=[False, True]).drop_duplicates("fingerprint")
-    out = []
-    for _, row in ok.head(k).iterrows():
-        out.append(parse(str(row["expression"]), params=row_params(row)))
-    return out
+    expressions, rows = [], {}
+    for row in ok.head(k).to_dict(orient="records"):
+        row = _plain_row(row)
+        expressions.append(parse(str(row["expression"]), params=row_params(row)))
+        rows[row["fingerprint"]] = row
+    differs = None if config is None else _protocol_difference(path, config, rows.values())
+    if config is None or differs is not None:
+        return WarmStart(expressions, {}, f"warm start: {len(expressions)} candidates from {path}, trained again "
+                                          f"here ({differs or 'no settings given'})")
+    return WarmStart(expressions, rows, f"warm start: {len(expressions)} candidates from {path}, their scores "
+                                        "copied (the same protocol), not counted against the budget")
+
+
+def _protocol_difference(path: str, config: SearchConfig, rows) -> str | None:
+    """Why a warm-start run's scores do not carry over to ``config``'s run, or None if they do."""
+    import yaml
+
+    folder = path if os.path.isdir(path) else os.path.dirname(path)
+    source = os.path.join(folder, "config.yaml")
+    if not os.path.exists(source):
+        return f"no config.yaml beside {path}"
+    with open(source, encoding="utf-8") as fh:
+        try:
+            old = yaml.safe_load(fh) or {}
+        except yaml.YAMLError:
+            return f"{source} is not valid YAML"
+    current = config.to_dict()
+    for key in PROTOCOL_KEYS:
+        was, now = old.get(key), current[key]
+        if was != now:
+            if isinstance(was, dict) and isinstance(now, dict):
+                key = f"{key}.{next(k for k in {**was, **now} if was.get(k) != now.get(k))}"
+            return f"its {key} differs"
+    versions = {row.get("version") for row in rows}
+    if versions - {__version__}:
+        return f"it was trained by actsearch {', '.join(sorted(map(str, versions - {__version__})))}"
+    return None
+
+
+def warm_fields(row: dict) -> dict:
+    """A search row's result fields copied from a warm-start run's ``row``."""
+    copied = {k: row.get(k) for k in (*RESULT_FIELDS, "val_history", "learned", "train_seconds")}
+    return {**copied, "status": "ok", "reason": f"{WARM_REASON} {row['run_id']} (eval {row['eval_id']})"}
+
+
+def is_warm_copy(row: dict) -> bool:
+    """Whether a search row was copied from a warm-start run (it does not count against the budget)."""
+    return str(row.get("reason") or "").startswith(WARM_REASON)
 
 
 def _row_key(run: Run, row: dict) -> str:
@@ -444,8 +524,10 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     if (workers > 1 or dask) and strategy.options.get("pruner"):
         raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
                           "on an Optuna storage")
+    warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
-        strategy.warm_start(_warm_expressions(config.warm_start, config.warm_k))
+        warm = load_warm_start(config.warm_start, config.warm_k, config)
+        strategy.warm_start(warm.expressions)
     previous = None
     if out is not None:
         _config_check(out, config)
@@ -464,8 +546,11 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         run.run_id = str(ordered["run_id"].iloc[0])  # a run resumed keeps its id, whatever rule named it
         run.rows.extend(search_prev)  # replayed rows keep their place; new rows follow them
         run.rows.extend(final_prev)
+    if warm is not None:
+        run.warm = {run.key(e): warm.rows[e.fingerprint] for e in warm.expressions if e.fingerprint in warm.rows}
     if announce is not None:
-        announce(_resume_summary(search_prev, final_prev) if previous is not None and len(previous) else "")
+        lines = [_resume_summary(search_prev, final_prev)] if previous is not None and len(previous) else []
+        announce("\n".join(lines + ([warm.note] if warm is not None else [])))
     executor = make_executor(data, config.train, workers=workers, dask=dask)
     interrupted = False
     try:

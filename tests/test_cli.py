@@ -21,6 +21,7 @@ import pytest
 from sklearn.datasets import make_moons
 
 from actsearch.cli import main
+from actsearch.results import load_results
 
 TINY = ["--hidden", "16", "--epochs", "5", "--seeds", "2"]
 
@@ -425,6 +426,16 @@ def test_a_bad_search_setting_prints_the_error_alone_and_leaves_no_output(cli, o
                             "--out", str(out))
     one_line_error(code, stdout, err, "missing.csv")  # no "writing ..." banner before it
     assert not out.exists()
+
+
+def test_a_warm_start_says_what_it_copied(cli, tmp_path):
+    code, _, _ = cli(*SMALL_SEARCH, "--budget", "4", "--workers", "1", "--out", str(tmp_path / "a"))
+    assert code == 0
+    code, stdout, err = cli(*SMALL_SEARCH, "--budget", "2", "--workers", "1", "--seed", "3", "--warm-start",
+                            str(tmp_path / "a"), "--out", str(tmp_path / "b"))
+    ok = load_results(str(tmp_path / "a")).query("stage == 'search' and status == 'ok'")["fingerprint"].nunique()
+    assert code == 0 and f"warm start: {min(ok, 5)} candidates from" in err and "not counted against the budget" in err
+    assert f"search rows: {2 + min(ok, 5)} " in stdout and f"{min(ok, 5)} of them copied from the warm start" in stdout
 
 
 def test_a_resumed_search_says_what_it_found(cli, tmp_path):

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,8 @@ import pytest
 from actsearch import parse
 from actsearch.cli import main
 from actsearch.results import COLUMNS, STATUSES, load_results
-from actsearch.driver import search
+from actsearch.driver import DEFAULT_PROTOCOL, WARM_REASON, SearchConfig, load_warm_start, search
+from actsearch.evaluation import evaluate
 from actsearch.strategies import STRATEGIES
 
 FAST = dict(dataset="moons", hidden=(8,), epochs=3, seeds=1, final_k=2, final_seeds=2,
@@ -127,6 +129,40 @@ def test_warm_start_seeds_the_next_search(tmp_path):
                     strategy_options={}, **FAST)
     asked = second.table[second.table.stage == "search"]["fingerprint"].tolist()
     assert asked[:2] == best
+
+
+def test_a_warm_start_under_the_same_protocol_copies_its_rows_and_spends_no_budget(tmp_path):
+    first = search(space="small", strategy="random", budget=8, seed=0, out=str(tmp_path / "a"), **FAST)
+    source = first.table[(first.table.stage == "search") & (first.table.status == "ok")]
+    source = source.sort_values(["val_score", "eval_id"], ascending=[False, True]).drop_duplicates("fingerprint")
+    second = search(space="small", strategy="random", budget=4, seed=9, warm_start=str(tmp_path / "a"),
+                    out=str(tmp_path / "b"), **{**FAST, "final_k": 0})
+    rows = second.table[second.table.stage == "search"]
+    copied = rows[rows["reason"].str.startswith(WARM_REASON, na=False)]
+    assert len(copied) == min(5, len(source)) and (copied["status"] == "ok").all()
+    assert copied["fingerprint"].tolist() == source["fingerprint"].tolist()[:len(copied)]
+    assert copied["val_score"].tolist() == source["val_score"].tolist()[:len(copied)]
+    assert len(rows) - len(copied) == 4  # the budget buys 4 new evaluations
+    # the copy is what training would give: the same expression, protocol and seeds, evaluated afresh
+    top = source.iloc[0]
+    again = evaluate(top["expression"], params=json.loads(top["params"]), dataset="moons", seeds=1,
+                     config=replace(DEFAULT_PROTOCOL, hidden=(8,), epochs=3))
+    assert again["val_score"].iloc[0] == pytest.approx(copied["val_score"].iloc[0], abs=1e-12)
+    # resuming replays the copies without counting them either
+    again_run = search(space="small", strategy="random", budget=4, seed=9, warm_start=str(tmp_path / "a"),
+                       out=str(tmp_path / "b"), **{**FAST, "final_k": 0})
+    assert len(again_run.table) == len(second.table)
+
+
+def test_a_warm_start_under_another_protocol_trains_its_candidates(tmp_path):
+    search(space="small", strategy="random", budget=6, seed=0, out=str(tmp_path / "a"), **FAST)
+    other = {**FAST, "epochs": 2, "final_k": 0}
+    second = search(space="small", strategy="random", budget=4, seed=9, warm_start=str(tmp_path / "a"), **other)
+    rows = second.table[second.table.stage == "search"]
+    assert len(rows) == 4 and not rows["reason"].str.startswith(WARM_REASON, na=False).any()
+    note = load_warm_start(str(tmp_path / "a"), 5, SearchConfig(dataset="moons", seeds=1, train=replace(
+        DEFAULT_PROTOCOL, hidden=(8,), epochs=2))).note
+    assert "trained again here (its train.epochs differs)" in note
 
 
 def test_resume_after_a_completed_run_recomputes_nothing(tmp_path):
