@@ -233,15 +233,16 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _label(row) -> str:
+def _label(row, width: int = 46) -> tuple[str, str]:
+    """A leaderboard row's label, and its parameters on a line of their own when they do not fit beside it."""
     label = str(row["expression"])
-    params = params_text(row.get("params"))
-    if params:
-        label += f"  [{params}]"
+    params = params_text(row.get("params"), row.get("learned"))
     also = row.get("also")
-    if isinstance(also, str) and also:
-        label += f" = {also}"
-    return label
+    also = f" = {also}" if isinstance(also, str) and also else ""
+    if params and len(label) + len(params) + len(also) + 4 <= width:
+        return f"{label}  [{params}]{also}", ""
+    learned = " (learned: start -> mean per layer)" if "->" in params else ""
+    return label + also, f"params: {params}{learned}" if params else ""
 
 
 def print_leaderboard(board, out, title: str = "final stage") -> None:
@@ -263,8 +264,11 @@ def print_leaderboard(board, out, title: str = "final stage") -> None:
             (f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
         p = "" if row["p_vs_best_holm"] != row["p_vs_best_holm"] else f"{row['p_vs_best_holm']:.3f}"
         relu = "" if row["diff_vs_relu"] != row["diff_vs_relu"] else f"{row['diff_vs_relu']:+.4f}"
-        print(f"{i + 1:>2}  {_label(row)[:46]:46s} {str(row['source'])[:10]:10s} {val:>15s} {test:>15s} {vs:>26s} "
+        label, params = _label(row)
+        print(f"{i + 1:>2}  {label[:46]:46s} {str(row['source'])[:10]:10s} {val:>15s} {test:>15s} {vs:>26s} "
               f"{p:>7s}  {str(row['verdict']):24s} {relu:>8s}", file=out)
+        if params:
+            print(f"{'':>4}{params}", file=out)
 
 
 def print_pareto_front(front: list[dict], objectives: list[str], out) -> None:

@@ -377,20 +377,42 @@ def row_params(row) -> dict[str, float]:
     return {k: float(v) for k, v in json.loads(text).items()}
 
 
-def params_text(values) -> str:
+def params_text(values, learned=None) -> str:
     """Parameter values as ``beta=1.5, alpha=0.01`` (empty without any): a dict, or a row's ``params`` JSON.
+
+    With ``learned`` (a row's ``learned`` JSON or dict: values per layer), a learned
+    parameter shows where it started and where training took it, the mean over layers.
 
     >>> params_text({"beta": 1.5, "alpha": 0.01}), params_text('{"beta": 1.702}'), params_text(None)
     ('beta=1.5, alpha=0.01', 'beta=1.702', '')
+    >>> params_text('{"beta": 1.0}', '{"beta": [2.2, 2.6]}')
+    'beta=1 -> 2.4'
     """
-    if not isinstance(values, dict):
-        if not isinstance(values, str) or not values.strip():
-            return ""  # missing (None, NaN or pandas NA): no parameters
-        try:
-            values = json.loads(values)
-        except ValueError:
-            return values  # not JSON: shown as written, never a crash in a table
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in values.items())
+    values, learned = _json_dict(values), _json_dict(learned)
+    if isinstance(values, str):
+        return values  # not JSON: shown as written, never a crash in a table
+
+    def shown(name, value):
+        text = f"{name}={value:.4g}" if isinstance(value, (int, float)) else f"{name}={value}"
+        moved = learned.get(name) if isinstance(learned, dict) else None
+        moved = [moved] if isinstance(moved, (int, float)) else moved
+        if isinstance(moved, list) and moved and all(isinstance(v, (int, float)) for v in moved):
+            text += f" -> {sum(moved) / len(moved):.4g}"
+        return text
+    return ", ".join(shown(k, v) for k, v in values.items())
+
+
+def _json_dict(value):
+    """A dict from a dict or JSON text; {} when missing; the text itself when it is not JSON."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return {}  # missing (None, NaN or pandas NA)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, dict) else value
 
 
 def dumps_scores(values: Iterable[float]) -> str:

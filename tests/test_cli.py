@@ -530,3 +530,18 @@ def test_every_help_default_is_the_options_real_default():
 def test_argument_errors_are_one_line_without_the_usage_block(cli, one_line_error, argv, fragment):
     code, out, err = cli(*argv)
     one_line_error(code, out, err, fragment)
+
+
+def test_a_leaderboard_shows_where_learnable_parameters_ended(cli):
+    """The label shows the starting value and the learned one (mean over seeds and layers), not the start alone."""
+    from dataclasses import replace
+
+    from actsearch.driver import DEFAULT_PROTOCOL
+    from actsearch.evaluation import evaluate
+
+    code, stdout, _ = cli("compare", "x*sigmoid(beta*x)", "--learnable", "beta", "--dataset", "moons", "--hidden", "4,4",
+                          "--granularity", "layer", "--epochs", "3", "--seeds", "2", "--baselines", "relu")
+    df = evaluate("x*sigmoid(beta*x)", dataset="moons", seeds=[1000, 1001],
+                  config=replace(DEFAULT_PROTOCOL, hidden=(4, 4), epochs=3, learnable=("beta",), granularity="layer"))
+    learned = np.mean([v for per_seed in df["learned"] for v in per_seed["beta"]])
+    assert code == 0 and f"[beta=1 -> {learned:.4g}]" in stdout

@@ -214,7 +214,7 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
     blocks.append(f"# actsearch analyze\n\n{head}" if markdown else head)
 
     board = sections["leaderboard"]
-    params_col = [("params", lambda r: params_text(r["params"]), False)] \
+    params_col = [("params", lambda r: params_text(r["params"], r.get("learned")), False)] \
         if len(board) and any(params_text(p) for p in board["params"]) else []
     block("leaderboard",
           "candidates by validation score (final-stage figures where a candidate has them) and the baselines; "

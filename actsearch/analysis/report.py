@@ -266,8 +266,8 @@ def _section_leaderboard(table, top: int) -> str:
             baseline = r["source"] == "baseline"
             any_search_figures |= r["stage"] == "search"
             code = '<code class="baseline">' if baseline else "<code>"
-            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(params_text(r["params"])),
-                         _e(r["source"]),
+            params = params_text(r["params"], r.get("learned"))
+            body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(params), _e(r["source"]),
                          _e(r["stage"]), _e(r["status"]), _pm(r["val_score"], r["val_score_std"]),
                          _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
                          _p(r["p_vs_best_holm"]), "\u2013" if _missing(r["verdict"]) else _e(r["verdict"]),

@@ -154,7 +154,8 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
     ``also``; ``init_gain`` is the initialisation gain of the row shown.
 
     Columns: ``rank, run_id, expression, params`` (its parameter values as
-    JSON: the same text with other values is another function), ``source``
+    JSON: the same text with other values is another function), ``learned`` (the values
+    learnable parameters reached, mean per layer over the seeds, as JSON; None without), ``source``
     (the strategy, or ``baseline``), ``stage, status, val_score, val_score_std, test_score,
     test_score_std``, the comparison columns above, ``also, search_val_score, complexity``,
     ``evaluations`` (rows of the run with this fingerprint, every stage and
@@ -202,7 +203,7 @@ def leaderboard(table, top: int = 10, *, reference: str = "relu(x)"):
         summary["shown"] = summary["final_label"].where(summary["final_label"].notna(), summary["best_label"])
         summary["run_id"], summary["order"] = run_id, order
         pool.append(summary.reset_index(names="key"))
-    columns = ["rank", "run_id", "expression", "params", "source", "stage", "status", "val_score", "val_score_std",
+    columns = ["rank", "run_id", "expression", "params", "learned", "source", "stage", "status", "val_score", "val_score_std",
                "test_score", "test_score_std", *VERDICT_COLUMNS, "also", "search_val_score", "complexity",
                "evaluations", "seeds", "init_gain", "fingerprint", "eval_id"]
     chosen = []
@@ -258,7 +259,7 @@ def _entry(row, source: str, search_best: float, evaluations: int, tests: dict) 
     verdicts = {c: compared.get(c, math.nan if c not in ("best_baseline", "verdict", "vs_best_ci") else None)
                 for c in VERDICT_COLUMNS}
     return {"run_id": _text(row["run_id"]), "expression": _text(row["expression"]),
-            "params": _text(row["params"]), "source": source,
+            "params": _text(row["params"]), "learned": _text(row["learned"]) or None, "source": source,
             "stage": _text(row["stage"]), "status": _text(row["status"]), "val_score": num("val_score"),
             "val_score_std": num("val_score_std"), "test_score": num("test_score"),
             "test_score_std": num("test_score_std"), **verdicts, "also": None,
