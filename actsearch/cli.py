@@ -305,16 +305,27 @@ def default_out(args) -> str:
     return os.path.join("results", "-".join(parts))
 
 
-def free_folder(out: str) -> str:
-    """``out-2``, ``out-3``, ...: the first that holds no run yet."""
-    n = 2
-    while os.path.exists(os.path.join(f"{out}-{n}", "config.yaml")):
+def default_folder(args, config) -> tuple[str, str]:
+    """The folder a search without ``--out`` writes to, and a note when it is not the first choice.
+
+    It is :func:`default_out`, or ``-2``, ``-3``, ... after it: the first that holds
+    no run yet or a run with these settings (which the search then resumes), so
+    that different searches never collide and the same command always finds its run.
+    """
+    from .driver import settings_mismatch
+
+    base = default_out(args)
+    first = settings_mismatch(base, config)
+    out, n = base, 1
+    while settings_mismatch(out, config) is not None:
         n += 1
-    return f"{out}-{n}"
+        out = f"{base}-{n}"
+    note = "" if first is None else f"{base} holds another search ({first.key}={first.new!r} here), so this one is {out}"
+    return out, note
 
 
 def cmd_search(args) -> int:
-    from .driver import WARM_REASON, SearchConfig, SettingsMismatch, run_search
+    from .driver import WARM_REASON, SearchConfig, run_search
 
     options = {}
     if args.strategy == "optuna":
@@ -331,7 +342,7 @@ def cmd_search(args) -> int:
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
                           baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options, train=training_config(args))
-    out = args.out or default_out(args)
+    out, note = (args.out, "") if args.out else default_folder(args, config)
     workers = args.workers
     if options.get("pruner") and workers > 1 and not args.dask and not (args.storage or args.study):
         # a pruner reads each trial's per-epoch scores as they come, so the trial trains where the study is
@@ -342,6 +353,8 @@ def cmd_search(args) -> int:
 
     def announce(news: str) -> None:
         print(banner, file=sys.stderr)
+        if note:
+            print(f"actsearch search: {note}", file=sys.stderr)
         for line in filter(None, news.split("\n")):
             print(f"actsearch search: {line}", file=sys.stderr)
     if args.storage or args.study:
@@ -353,14 +366,8 @@ def cmd_search(args) -> int:
         result = run_distributed_search(config, args.storage, args.study, out, workers=workers,
                                         progress=not args.no_progress)
     else:
-        try:
-            result = run_search(config, out, data=load_data(args), progress=not args.no_progress, workers=workers,
-                                dask=args.dask, announce=announce)
-        except SettingsMismatch as exc:
-            if args.out:
-                raise
-            raise SettingsMismatch(exc.out, exc.key, exc.old, exc.new,
-                                   f"use the original settings, or --out {free_folder(out)} for this search") from None
+        result = run_search(config, out, data=load_data(args), progress=not args.no_progress, workers=workers,
+                            dask=args.dask, announce=announce)
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     copied = int(table[table["stage"] == "search"]["reason"].str.startswith(WARM_REASON, na=False).sum())

@@ -469,30 +469,44 @@ def final_stage(run: Run, done: dict[str, dict], executor, chosen: list | None =
             bar.close()
 
 
+def settings_mismatch(out: str, config: SearchConfig) -> SettingsMismatch | None:
+    """Why ``out`` cannot hold ``config``'s run: the first setting its config.yaml holds otherwise
+    (the budget may differ, a resumed run may grow), or None when it holds none or the same.
+
+    >>> settings_mismatch("no/such/folder", SearchConfig()) is None
+    True
+    """
+    import yaml
+
+    path = os.path.join(out, "config.yaml")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        try:
+            old = yaml.safe_load(fh) or {}
+        except yaml.YAMLError:
+            raise SearchError(f"{path} is not valid YAML; use a new --out") from None
+    for key, value in config.to_dict().items():
+        if key == "budget" or old.get(key) == value:
+            continue
+        was = old.get(key)
+        if isinstance(was, dict) and isinstance(value, dict):  # name the setting, not the whole block
+            sub = next(k for k in {**was, **value} if was.get(k) != value.get(k))
+            return SettingsMismatch(out, f"{key}.{sub}", was.get(sub), value.get(sub))
+        return SettingsMismatch(out, key, was, value)
+    return None
+
+
 def _config_check(out: str, config: SearchConfig) -> None:
     """Write OUT/config.yaml, or check that a resumed run matches it (the budget may grow)."""
     import yaml
 
-    path = os.path.join(out, "config.yaml")
-    current = config.to_dict()
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as fh:
-            try:
-                old = yaml.safe_load(fh) or {}
-            except yaml.YAMLError:
-                raise SearchError(f"{path} is not valid YAML; use a new --out") from None
-        for key, value in current.items():
-            if key in ("budget",):
-                continue
-            if old.get(key) != value:
-                was = old.get(key)
-                if isinstance(was, dict) and isinstance(value, dict):  # name the setting, not the whole block
-                    sub = next(k for k in {**was, **value} if was.get(k) != value.get(k))
-                    raise SettingsMismatch(out, f"{key}.{sub}", was.get(sub), value.get(sub))
-                raise SettingsMismatch(out, key, was, value)
+    mismatch = settings_mismatch(out, config)
+    if mismatch is not None:
+        raise mismatch
     os.makedirs(out, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        yaml.safe_dump({**current, "version": __version__}, fh, sort_keys=False)
+    with open(os.path.join(out, "config.yaml"), "w", encoding="utf-8") as fh:
+        yaml.safe_dump({**config.to_dict(), "version": __version__}, fh, sort_keys=False)
 
 
 def _resume_summary(search_rows: list[dict], final_rows: list[dict]) -> str:

@@ -399,9 +399,9 @@ def test_a_multi_objective_search_prints_its_front_and_resumes(cli, tmp_path, sa
     assert "search rows: 6" in out
 
 
-def test_the_default_out_is_named_from_what_differs_and_a_clash_names_the_out_to_use(cli, tmp_path, monkeypatch):
-    """README's searches in order, without --out: another space gets its own folder; other training
-    settings in the same folder are refused with the exact --out to use, and that --out works."""
+def test_the_default_out_is_named_from_what_differs_and_never_collides(cli, tmp_path, monkeypatch):
+    """README's searches in order, without --out: another space gets its own folder; other training settings
+    that would land in a taken folder go to the next free one, say so, and the same command resumes there."""
     monkeypatch.chdir(tmp_path)
     fast = [a for a in SMALL_SEARCH if a not in ("--dataset", "moons", "--space", "small")]  # the defaults
     code, _, err = cli(*fast, "--budget", "2", "--workers", "1")
@@ -411,12 +411,13 @@ def test_the_default_out_is_named_from_what_differs_and_a_clash_names_the_out_to
     assert code == 0, err
     assert (tmp_path / "results" / "ramachandran2017-random-s0" / "evaluations.csv").is_file()
     code, out, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01")
-    assert code == 2 and len(err.strip().splitlines()) == 1  # the error alone, no banner
-    assert "train.lr=0.003, not 0.01" in err and "--out results/random-s0-2" in err
-    code, _, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.01", "--out", "results/random-s0-2")
     assert code == 0, err
-    from actsearch import load_results
-
+    assert "results/random-s0 holds another search (train.lr=0.01 here), so this one is results/random-s0-2" in err
+    assert len(load_results("results/random-s0-2")) == len(load_results("results/random-s0"))
+    code, out, err = cli(*fast, "--budget", "3", "--workers", "1", "--lr", "0.01")  # the same command resumes
+    assert code == 0 and "resuming: 2 search rows" in err and not (tmp_path / "results" / "random-s0-3").exists()
+    code, out, err = cli(*fast, "--budget", "2", "--workers", "1", "--lr", "0.02", "--out", "results/random-s0")
+    assert code == 2 and "results/random-s0 holds a run with train.lr=0.003, not 0.02" in err  # a given --out: refused
     assert set(load_results("results/random-s0")["run_id"]) == {"random-s0"}  # the seed once, not random-s0-s0
 
 
