@@ -1,60 +1,77 @@
-"""README's commands are true: each parses, the named spaces, datasets and scripts exist, and the key ones run.
+"""README and the docs are true: every command runs, the pasted outputs are a fresh run's, the set-up commands exist.
 
-The quick start and the worked example run in full, in a scratch folder, as a
-reader would type them; every other ``actsearch`` command in a ``bash`` block
-is parsed by the real command-line parser (they name files and servers that
-only exist on the reader's machine).
+Every ``actsearch`` command in a ``bash`` block of README and of the site's pages
+runs, in the documents' order, in one scratch folder, with budgets, epochs and
+seeds cut where a flag allows (:func:`cut`).  Only commands that name a
+placeholder host (a reader's own Dask scheduler or database server) are not
+run, and :func:`test_only_commands_naming_a_placeholder_host_are_not_run`
+lists them.  The pasted outputs come from ``bench/readme_outputs.py``.
 """
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import re
-import shlex
+import time
 from pathlib import Path
 
 import pytest
 
-from actsearch.cli import build_parser, main
+from actsearch.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("readme_outputs", ROOT / "bench" / "readme_outputs.py")
+docs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(docs)
+
 README = (ROOT / "README.md").read_text()
+DOCUMENTS = {path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8") for path in docs.documents()}
 
 
-def bash_blocks() -> list[str]:
-    return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+def bash_blocks(text: str = README) -> list[str]:
+    return docs.BASH.findall(text)
 
 
-def commands(block: str) -> list[list[str]]:
-    """The block's commands as argv lists: continuation lines joined, ``&&`` and ``;`` split, comments dropped."""
-    text = block.replace("\\\n", " ")
-    out = []
-    for line in text.splitlines():
-        tokens = shlex.split(line, comments=True)
-        current: list[str] = []
-        for token in tokens + ["&&"]:
-            if token in ("&&", ";"):
-                if current:
-                    out.append(current)
-                current = []
-            else:
-                current.append(token)
-    return out
+def every_command() -> list[tuple[str, list[str]]]:
+    """(document, argv after ``actsearch``) for every actsearch command, in the documents' order."""
+    return [(name, argv) for name, text in DOCUMENTS.items() for block in bash_blocks(text)
+            for argv in map(docs.actsearch_argv, docs.commands(block)) if argv is not None]
 
 
-def actsearch_commands() -> list[list[str]]:
-    return [argv[1:] for block in bash_blocks() for argv in commands(block) if argv[0] == "actsearch"]
+RUNNABLE = [(name, argv) for name, argv in every_command() if not docs.names_a_placeholder_host(argv)]
+NOT_RUN = [(name, argv) for name, argv in every_command() if docs.names_a_placeholder_host(argv)]
 
 
 def section(title: str) -> str:
     return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
+def cut(argv: list[str]) -> list[str]:
+    """A command with its budget, epochs and seeds cut so that it runs in seconds; otherwise as typed.
+
+    >>> cut(["search", "--budget", "200", "--epochs", "50"])
+    ['search', '--budget', '4', '--epochs', '2', '--final-seeds', '2', '--no-progress']
+    >>> cut(["compare", "mish", "--seeds", "10"])
+    ['compare', 'mish', '--seeds', '2', '--epochs', '2']
+    """
+    caps = {"--budget": 4, "--epochs": 2, "--final-seeds": 2, "--seeds": 2 if argv[0] == "compare" else 1}
+    added = {"search": ["--budget", "--epochs", "--final-seeds", "--no-progress"], "evaluate": ["--epochs", "--seeds"],
+             "compare": ["--seeds", "--epochs"]}.get(argv[0], [])
+    out = list(argv)
+    for i, token in enumerate(out[:-1]):
+        if token in caps and token in added and out[i + 1].isdigit():
+            out[i + 1] = str(min(int(out[i + 1]), caps[token]))
+    for flag in added:
+        if flag not in out:
+            out += [flag] if flag == "--no-progress" else [flag, str(caps[flag])]
+    return out
+
+
 def test_readme_has_the_two_set_up_commands():
     """One installs and searches, one installs and tests; the extras they name exist in pyproject.toml."""
-    quick = commands(bash_blocks()[0])
+    quick = docs.commands(bash_blocks()[0])
     assert ["pip", "install", "-e", "."] in quick and ["actsearch", "search"] in quick
-    tests = commands(re.findall(r"```bash\n(.*?)```", section("Run the tests"), flags=re.S)[0])
+    tests = docs.commands(bash_blocks(section("Run the tests"))[0])
     assert ["python", "-m", "pytest", "-q"] in tests
     install = next(argv for argv in tests if argv[:2] == ["pip", "install"])
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
@@ -66,13 +83,17 @@ def test_readme_has_the_two_set_up_commands():
             assert spec == "torch==2.13.0"  # the CPU wheel the guide pins
 
 
-@pytest.mark.parametrize("argv", actsearch_commands(), ids=lambda argv: " ".join(argv)[:60])
-def test_every_readme_command_parses(argv):
+@pytest.mark.parametrize("doc,argv", every_command(), ids=lambda v: " ".join(v)[:60] if isinstance(v, list) else v)
+def test_every_command_parses(doc, argv):
     """The real parser accepts it, and the spaces and built-in datasets it names exist."""
     from actsearch.datasets import DATASETS
     from actsearch.spaces import load_space
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help exits 0 after printing
+        assert exc.code == 0 and "--help" in argv, (doc, argv)
+        return
     space = getattr(args, "space", None)
     if space and space != "default":  # "default" is the embedded space
         load_space(space)
@@ -81,50 +102,69 @@ def test_every_readme_command_parses(argv):
         assert dataset in DATASETS or dataset.startswith("planted:"), dataset
 
 
-def test_every_bench_script_the_readme_names_exists():
-    scripts = set(re.findall(r"python (bench/\w+\.py)", README))
-    assert scripts
+def test_only_commands_naming_a_placeholder_host_are_not_run():
+    """The list of what the run test leaves out, each for its placeholder host (shown with ``pytest -rs``)."""
+    assert RUNNABLE and len(RUNNABLE) + len(NOT_RUN) == len(every_command())
+    for doc, argv in NOT_RUN:
+        assert docs.names_a_placeholder_host(argv), (doc, argv)
+    if NOT_RUN:
+        pytest.skip("not run, they name a reader's own server: " +
+                    "; ".join(f"{doc}: actsearch {' '.join(argv)}" for doc, argv in NOT_RUN))
+
+
+def test_every_bench_script_the_docs_name_exists():
+    scripts = {s for text in DOCUMENTS.values() for s in re.findall(r"python (bench/\w+\.py)", text)}
+    assert "bench/readme_outputs.py" in scripts
     for script in scripts:
         assert (ROOT / script).is_file(), script
 
 
-def run_block(block: str, tmp_path, capsys) -> list[str]:
-    """Run a block's actsearch commands in order in ``tmp_path``; their outputs."""
-    outputs = []
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        for argv in commands(block):
-            if argv[0] != "actsearch":
-                continue
-            code = main(argv[1:])
-            printed, err = capsys.readouterr()
-            assert code == 0, (argv, err)
-            outputs.append(printed)
-    finally:
-        os.chdir(old)
-    return outputs
+def test_every_pasted_output_names_the_command_that_prints_it():
+    names = {doc: [name for name, _, _ in docs.pasted(text)] for doc, text in DOCUMENTS.items()}
+    assert "quickstart" in names["README.md"]
+    for doc, found in names.items():
+        assert len(found) == len(set(found)), (doc, found)
+
+
+def readers_files(folder: Path) -> None:
+    """What the docs assume a reader has: the clone's ``search_spaces/`` (commands run in the clone) and a CSV
+    of their own, with a label column."""
+    from sklearn.datasets import load_breast_cancer
+
+    (folder / "search_spaces").symlink_to(ROOT / "search_spaces", target_is_directory=True)
+
+    frame = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"})
+    frame.head(200).to_csv(folder / "my_data.csv", index=False)
 
 
 @pytest.mark.slow
-def test_the_quick_start_runs_and_prints_verdicts(tmp_path, capsys):
-    """`actsearch search` as typed: the default search, its final stage and the leaderboard with verdicts."""
-    (printed,) = run_block("actsearch search --no-progress\n", tmp_path, capsys)
-    assert "leaderboard" in printed and "verdict" in printed and "best baseline" in printed
+def test_every_command_runs_with_budgets_cut(tmp_path):
+    """Each runnable command, in order, exits 0 (an output folder made by one is read by those after it)."""
+    readers_files(tmp_path)
+    failed, timings = [], []
+    for doc, argv in RUNNABLE:
+        start = time.perf_counter()
+        code, _, err = docs.run(cut(argv), tmp_path)
+        timings.append((time.perf_counter() - start, " ".join(argv)))
+        if code != 0:
+            failed.append(f"{doc}: actsearch {' '.join(argv)} -> exit {code}: {err.strip()[-300:]}")
+    assert not failed, "\n".join(failed)
+    assert sum(t for t, _ in timings) < 600, sorted(timings)[-5:]
+
+
+def leaderboard_expressions(printed: str) -> list[str]:
+    """The expression column of a printed final-stage leaderboard, in order."""
+    rows = printed.split("\nleaderboard (", 1)[1].splitlines()[2:]
+    return [m.group(1).strip() for m in (re.match(r"\s*\d+\s{2}(.{46})", r) for r in rows) if m]
+
+
+@pytest.mark.slow
+def test_the_quick_start_prints_the_leaderboard_readme_pastes(tmp_path):
+    """`actsearch search` as typed: the same finalists and baselines, in the same order, as README's pasted run."""
+    code, printed, err = docs.run(["search", "--no-progress"], tmp_path)
+    assert code == 0, err
     assert (tmp_path / "results" / "random-s0" / "evaluations.csv").is_file()
-    pasted = re.findall(r"```\n(search rows: .*?)```", section("Quick start"), flags=re.S)[0]
-    # the pasted output's structure: the same lines in the same order (figures depend on the machine's BLAS)
-    assert [line.split(":")[0] for line in printed.splitlines() if ":" in line][:2] == \
-        [line.split(":")[0] for line in pasted.splitlines() if ":" in line][:2]
-
-
-@pytest.mark.slow
-def test_the_worked_example_runs(tmp_path, capsys):
-    """The worked example's search, analyze, plot, report and export, in order, on its own output."""
-    blocks = re.findall(r"```bash\n(.*?)```", section("A worked example: search, analyze, plot, report, export"),
-                        flags=re.S)
-    script = "".join(blocks).replace("actsearch search ", "actsearch search --no-progress ", 1)
-    outputs = run_block(script, tmp_path, capsys)
-    assert len(outputs) == len([a for a in commands(script) if a[0] == "actsearch"])
-    assert (tmp_path / "results" / "demo" / "report.html").is_file()
-    assert "class Activation(nn.Module)" in outputs[-1]
+    (_, pasted, argv), = [p for p in docs.pasted(README) if p[0] == "quickstart"]
+    assert argv == ["search"]
+    assert leaderboard_expressions(printed) == leaderboard_expressions(pasted)
+    assert "verdict" in printed and "best baseline" in printed
