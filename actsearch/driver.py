@@ -518,7 +518,7 @@ def _resume_summary(search_rows: list[dict], final_rows: list[dict]) -> str:
 
 
 def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | None = None,
-               progress: bool = True, workers: int = 1, dask: str | None = None,
+               space: Space | None = None, progress: bool = True, workers: int = 1, dask: str | None = None,
                announce=None) -> SearchResult:
     """Run (or resume) a search described by ``config``; see :func:`search`.
 
@@ -528,8 +528,9 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     setting prints the error alone).
     """
     config.validate()
-    space = space_from_dict(DEFAULT_SPACE, "<default space>") if config.space == "default" \
-        else load_space(config.space)
+    if space is None:  # a Space object given to search() is used as it is; config.space names it
+        space = space_from_dict(DEFAULT_SPACE, "<default space>") if config.space == "default" \
+            else load_space(config.space)
     if data is None:
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     # the strategy checks its options before anything is written
@@ -649,4 +650,5 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
                           seed=seed, seeds=seeds, final_k=final_k, final_seeds=final_seeds,
                           baselines=tuple(baselines), warm_start=warm_start,
                           strategy_options=dict(strategy_options or {}), train=protocol)
-    return run_search(config, out, data=data, progress=progress, workers=workers, dask=dask)
+    return run_search(config, out, data=data, space=None if isinstance(space, str) else space, progress=progress,
+                      workers=workers, dask=dask)

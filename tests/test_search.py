@@ -384,3 +384,15 @@ def test_config_yaml_records_the_protocol(tmp_path, capsys, flag, resample):
     assert config["final_seed_start"] == 1000 and config["baselines"] == ["relu"]
     final = load_results(str(out)).query("stage == 'final'")
     assert {len(json.loads(s)) for s in final["test_scores"]} == {2}
+
+
+def test_search_takes_a_space_object_as_its_signature_promises():
+    """search(space=<Space>) searches that space (it once looked the object's source up as a file name)."""
+    from actsearch.spaces import space_from_dict
+
+    raw = {"kind": "core_unit", "units": [1], "unary": ["x", "tanh(x)", "sin(x)"], "binary": ["x1 + x2"]}
+    space = space_from_dict(raw)
+    result = search(space=space, strategy="exhaustive", budget=20, seed=0, **{**FAST, "final_k": 0})
+    rows = result.table[result.table.stage == "search"]
+    expected = {space.build(c, c["n_units"]).fingerprint for c in space.enumerate()}
+    assert set(rows["fingerprint"]) <= expected and len(rows) == len(set(rows["fingerprint"])) > 0
