@@ -241,7 +241,7 @@ def _label(row, width: int = 46) -> tuple[str, str]:
     also = f" = {also}" if isinstance(also, str) and also else ""
     if params and len(label) + len(params) + len(also) + 4 <= width:
         return f"{label}  [{params}]{also}", ""
-    learned = " (learned: start -> mean per layer)" if "->" in params else ""
+    learned = " (learned: start -> mean per layer)" if params and row.get("learned") else ""
     return label + also, f"params: {params}{learned}" if params else ""
 
 
@@ -315,17 +315,18 @@ def default_folder(args, config) -> tuple[str, str]:
     from .driver import settings_mismatch
 
     base = default_out(args)
-    first = settings_mismatch(base, config)
     out, n = base, 1
-    while settings_mismatch(out, config) is not None:
+    first = mismatch = settings_mismatch(base, config)
+    while mismatch is not None:
         n += 1
         out = f"{base}-{n}"
+        mismatch = settings_mismatch(out, config)
     note = "" if first is None else f"{base} holds another search ({first.key}={first.new!r} here), so this one is {out}"
     return out, note
 
 
 def cmd_search(args) -> int:
-    from .driver import WARM_REASON, SearchConfig, run_search
+    from .driver import SearchConfig, is_warm_copy, run_search
 
     options = {}
     if args.strategy == "optuna":
@@ -370,7 +371,7 @@ def cmd_search(args) -> int:
                             dask=args.dask, announce=announce)
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
-    copied = int(table[table["stage"] == "search"]["reason"].str.startswith(WARM_REASON, na=False).sum())
+    copied = sum(map(is_warm_copy, table[table["stage"] == "search"].to_dict(orient="records")))
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
           + (f", {copied} of them copied from the warm start" if copied else ""))
     if result.best is not None:
@@ -436,11 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
                     choices=tuple(STRATEGIES),
                     help=f"search strategy (default: {dflt.strategy})")
     se.add_argument("--budget", type=positive_int, default=dflt.budget,
-                    help=f"search evaluations, every status counted (default: {dflt.budget})")
+                    help=f"search evaluations, every status counted but rows copied from a warm start "
+                         f"(default: {dflt.budget})")
     se.add_argument("--seed", type=int, default=0, help="seed of the strategy (default: %(default)s)")
     se.add_argument("--out", help="output folder (default: results/ and what sets this search apart, "
                                   "SPACE-DATASET-STRATEGY-sSEED without the defaults: results/random-s0 for the "
-                                  "default search)")
+                                  "default search; -2, -3, ... where that holds another search)")
     add_data_options(se)
     se.set_defaults(dataset=dflt.dataset)
     add_training_options(se, DEFAULT_PROTOCOL, seeds=dflt.seeds, seeds_help="training seeds per candidate")
@@ -451,7 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--baselines", type=_names, default=dflt.baselines, metavar="relu,gelu,...",
                     help="baselines of the final stage, names or expressions, comma-separated (default: "
                          + ",".join(b.removesuffix("(x)") for b in dflt.baselines) + ")")
-    se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run")
+    se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run "
+                                                               "(their rows copied where it trained under this "
+                                                               "protocol, else trained again)")
     se.add_argument("--sampler", choices=SAMPLERS,
                     help="Optuna sampler (default: tpe, or nsga2 with --objectives)")
     se.add_argument("--pruner", choices=PRUNERS,

@@ -362,24 +362,13 @@ def load_warm_start(path: str, k: int, config: SearchConfig | None = None) -> Wa
 
 def _protocol_difference(path: str, config: SearchConfig, rows) -> str | None:
     """Why a warm-start run's scores do not carry over to ``config``'s run, or None if they do."""
-    import yaml
-
     folder = path if os.path.isdir(path) else os.path.dirname(path)
-    source = os.path.join(folder, "config.yaml")
-    if not os.path.exists(source):
+    old = stored_settings(folder)
+    if old is None:
         return f"no config.yaml beside {path}"
-    with open(source, encoding="utf-8") as fh:
-        try:
-            old = yaml.safe_load(fh) or {}
-        except yaml.YAMLError:
-            return f"{source} is not valid YAML"
-    current = config.to_dict()
-    for key in PROTOCOL_KEYS:
-        was, now = old.get(key), current[key]
-        if was != now:
-            if isinstance(was, dict) and isinstance(now, dict):
-                key = f"{key}.{next(k for k in {**was, **now} if was.get(k) != now.get(k))}"
-            return f"its {key} differs"
+    differs = first_difference(old, config.to_dict(), PROTOCOL_KEYS)
+    if differs is not None:
+        return f"its {differs[0]} differs"
     versions = {row.get("version") for row in rows}
     if versions - {__version__}:
         return f"it was trained by actsearch {', '.join(sorted(map(str, versions - {__version__})))}"
@@ -469,6 +458,42 @@ def final_stage(run: Run, done: dict[str, dict], executor, chosen: list | None =
             bar.close()
 
 
+def stored_settings(folder: str) -> dict | None:
+    """The settings in ``folder/config.yaml``, or None where there is none.
+
+    >>> stored_settings("no/such/folder") is None
+    True
+    """
+    import yaml
+
+    path = os.path.join(folder, "config.yaml")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        try:
+            return yaml.safe_load(fh) or {}
+        except yaml.YAMLError:
+            raise SearchError(f"{path} is not valid YAML; use a new --out") from None
+
+
+def first_difference(old: dict, new: dict, keys) -> tuple[str, Any, Any] | None:
+    """``(key, old value, new value)`` of the first of ``keys`` whose values differ, naming a nested
+    setting (``train.lr``) rather than its whole block; None if none differs.
+
+    >>> first_difference({"seed": 0, "train": {"lr": 0.003}}, {"seed": 0, "train": {"lr": 0.01}}, ["seed", "train"])
+    ('train.lr', 0.003, 0.01)
+    """
+    for key in keys:
+        was, now = old.get(key), new.get(key)
+        if was == now:
+            continue
+        if isinstance(was, dict) and isinstance(now, dict):
+            sub = next(k for k in {**was, **now} if was.get(k) != now.get(k))
+            return f"{key}.{sub}", was.get(sub), now.get(sub)
+        return key, was, now
+    return None
+
+
 def settings_mismatch(out: str, config: SearchConfig) -> SettingsMismatch | None:
     """Why ``out`` cannot hold ``config``'s run: the first setting its config.yaml holds otherwise
     (the budget may differ, a resumed run may grow), or None when it holds none or the same.
@@ -476,25 +501,10 @@ def settings_mismatch(out: str, config: SearchConfig) -> SettingsMismatch | None
     >>> settings_mismatch("no/such/folder", SearchConfig()) is None
     True
     """
-    import yaml
-
-    path = os.path.join(out, "config.yaml")
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as fh:
-        try:
-            old = yaml.safe_load(fh) or {}
-        except yaml.YAMLError:
-            raise SearchError(f"{path} is not valid YAML; use a new --out") from None
-    for key, value in config.to_dict().items():
-        if key == "budget" or old.get(key) == value:
-            continue
-        was = old.get(key)
-        if isinstance(was, dict) and isinstance(value, dict):  # name the setting, not the whole block
-            sub = next(k for k in {**was, **value} if was.get(k) != value.get(k))
-            return SettingsMismatch(out, f"{key}.{sub}", was.get(sub), value.get(sub))
-        return SettingsMismatch(out, key, was, value)
-    return None
+    old = stored_settings(out)
+    current = config.to_dict()
+    differs = None if old is None else first_difference(old, current, [k for k in current if k != "budget"])
+    return None if differs is None else SettingsMismatch(out, *differs)
 
 
 def _config_check(out: str, config: SearchConfig) -> None:
