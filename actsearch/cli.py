@@ -508,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add their own subcommands: each defines ``add_subparsers(sub)``,
 #: which registers parsers whose ``run`` default handles the command.
 COMMAND_MODULES = ("actsearch.analysis.commands", "actsearch.analysis.plot_commands", "actsearch.exporters",
-                   "actsearch.distributed")
+                   "actsearch.distributed.command")
 
 
 def _add_module_commands(sub, module: str) -> None:

@@ -15,7 +15,8 @@ import numpy as np
 from .datasets import Dataset, load_dataset
 from .errors import ConfigError
 from .expression import Expression, parse
-from .networks import TrainConfig, Trainer, learnable_names
+from .networks import TrainConfig, learnable_names
+from .scoring import NumpyScorer, SeedRuns
 
 #: Per-seed columns of :func:`evaluate`'s table, in order.
 COLUMNS = [
@@ -36,22 +37,15 @@ def _seed_list(seeds: int | Iterable[int]) -> list[int]:
     return out
 
 
-def evaluate_seeds(expr: Expression, data: Dataset, config: TrainConfig, seeds: Sequence[int]) -> list[dict]:
-    """Train once per seed and return one record per seed (never raises on a bad candidate)."""
-    trainer = Trainer(expr, data, config)
+def seed_rows(runs: SeedRuns, expr: Expression, data: Dataset) -> list[dict]:
+    """One record per seed of a scorer's results, in :data:`COLUMNS`' terms."""
     rows = []
-    for seed in seeds:
-        try:
-            result = trainer.fit(seed)
-            record = result.to_dict()
-        except ArithmeticError as exc:  # a numeric failure is the candidate's result, not a crash
-            record = {"status": "diverged", "reason": f"{type(exc).__name__}: {exc}"}
+    for seed, result in zip(runs.seeds, runs.results):
+        record = result.to_dict()
         record.pop("val_history", None)
-        record["init_gain"] = trainer.init_rule.gain
+        record["init_gain"] = runs.init_gain
         record["train_seconds"] = record.pop("seconds", math.nan)
-        rows.append({
-            "expression": str(expr), "dataset": data.name, "seed": seed, "init": trainer.init, **record,
-        })
+        rows.append({"expression": str(expr), "dataset": data.name, "seed": seed, "init": runs.init, **record})
     return rows
 
 
@@ -101,7 +95,8 @@ def evaluate(
         have = ", ".join(f.params) or "none"
         raise ConfigError(f"learnable {missing[0]!r}: {f} has no parameter {missing[0]} (its parameters: {have})")
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, target=target, task=task, seed=split_seed)
-    rows = evaluate_seeds(f, data, config, _seed_list(seeds))
+    runs = NumpyScorer(data, config).train_seeds(f, _seed_list(seeds), stop_on_failure=False)
+    rows = seed_rows(runs, f, data)
     df = pd.DataFrame(rows)
     df = df[[c for c in COLUMNS if c in df.columns]]
     df.attrs["summary"] = summarize(df, data=data)

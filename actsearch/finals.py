@@ -15,15 +15,18 @@ across the given functions).
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
 from typing import Sequence
 
-from .datasets import Dataset, load_dataset, make_dataset
-from .driver import BASELINES, DEFAULT_PROTOCOL, FINAL_SEED_START, Run, SearchConfig, final_stage
+from .config import BASELINES, FINAL_SEED_START, SearchConfig
+from .datasets import Dataset
+from .driver import data_from, protocol_from
 from .errors import ConfigError, ExpressionError
 from .executors import make_executor
 from .expression import parse
+from .final_stage import final_stage
 from .networks import TrainConfig
+from .planner import Run
+from .scoring import NumpyScorer
 
 #: The ``source`` of the given functions' rows.
 CANDIDATE = "candidate"
@@ -54,26 +57,14 @@ def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals3
     known = _activations(baselines, "baseline")
     if not known:
         raise ConfigError("compare needs at least one baseline")
-    protocol = train or DEFAULT_PROTOCOL
-    unknown = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
-    if unknown:
-        raise ConfigError(f"unknown training option {unknown[0]!r}")
-    protocol = replace(protocol, **train_options)
-    if X is not None or y is not None:
-        if X is None or y is None:
-            raise ConfigError("pass both X and y, or neither")
-        data = make_dataset(X, y, task=task, name="arrays", seed=split_seed)
-    elif isinstance(dataset, Dataset):
-        data = dataset
-    else:
-        data = load_dataset(dataset, target=target, task=task, seed=split_seed)
+    protocol = protocol_from(train, train_options, "training")
+    data, _ = data_from(dataset, X, y, task=task, target=target, split_seed=split_seed)
     config = SearchConfig(dataset=data.name, split_seed=split_seed, final_k=0, final_seeds=seeds,
                           final_seed_start=seed_start, baselines=tuple(str(b) for b in known), train=protocol)
-    run = Run(config, data, None, None, False)
-    run.run_id = "compare"
-    executor = make_executor(data, protocol, workers=workers)
+    run = Run(config, data, None, None, False, run_id="compare")
+    executor = make_executor(NumpyScorer(data, protocol), workers=workers)
     try:
-        final_stage(run, {}, executor, [("baseline", b) for b in known] + [(CANDIDATE, e) for e in given])
+        final_stage(run, executor, [("baseline", b) for b in known] + [(CANDIDATE, e) for e in given])
     finally:
         executor.close()
     return run.table()

@@ -23,7 +23,8 @@ import numpy as np
 
 from actsearch.datasets import load_dataset, make_dataset, spirals
 from actsearch.driver import BASELINES, DEFAULT_PROTOCOL, FINAL_SEED_START, SearchConfig
-from actsearch.executors import Task, make_executor
+from actsearch.executors import make_executor
+from actsearch.scoring import NumpyScorer, Task
 
 
 def main(argv=None) -> None:
@@ -58,7 +59,7 @@ def main(argv=None) -> None:
     began = time.perf_counter()
     print(f"protocol: {data.describe()}; hidden {protocol.hidden}, {protocol.epochs} epochs, lr {protocol.lr:g}, "
           f"init {protocol.init} (scale {protocol.init_scale:g}); {args.seeds} seeds")
-    executor = make_executor(data, protocol, workers=args.workers)
+    executor = make_executor(NumpyScorer(data, protocol), workers=args.workers)
     try:
         rows = list(executor.map([Task(b, {}, seeds) for b in BASELINES]))
     finally:

@@ -22,7 +22,8 @@ import numpy as np
 
 from actsearch.driver import DEFAULT_PROTOCOL, FINAL_SEED_START, SearchConfig
 from actsearch.datasets import load_dataset
-from actsearch.executors import Task, make_executor
+from actsearch.executors import make_executor
+from actsearch.scoring import NumpyScorer, Task
 
 ACTIVATIONS = ("relu(x)", "gelu(x)", "swish(x)", "tanh(x)", "elu(x)")
 RULES = ("he", "xavier", "auto")
@@ -71,7 +72,7 @@ def main(argv=None) -> None:
           f"resample {protocol.resample}, auto scale {protocol.init_scale:g}; {args.seeds} seeds from {FINAL_SEED_START}")
     means = {}
     for rule in RULES:
-        executor = make_executor(data, replace(protocol, init=rule), workers=args.workers)
+        executor = make_executor(NumpyScorer(data, replace(protocol, init=rule)), workers=args.workers)
         try:
             for expr, s in test_scores(executor, ACTIVATIONS, seeds).items():
                 means[expr, rule] = (np.nanmean(s), np.nanstd(s, ddof=1))
@@ -87,7 +88,7 @@ def main(argv=None) -> None:
         worst = max(worst, gap)
         print(f"| `{expr}` | {' | '.join(cells)} | {best} | {gap:.3f} |")
     print(f"\nlargest gap of the default rule (auto) below an activation's best rule: {worst:.3f}")
-    executor = make_executor(data, protocol, workers=args.workers)
+    executor = make_executor(NumpyScorer(data, protocol), workers=args.workers)
     try:
         triple = test_scores(executor, TRIPLE, seeds)
     finally:

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from optuna.trial import TrialState
@@ -30,7 +32,7 @@ from actsearch.distributed import (
     ROW_ATTR,
     SURPLUS_ATTR,
     WORKER_ATTR,
-    _Worker,
+    Worker,
     create_distributed_study,
     default_storage,
     open_storage,
@@ -181,7 +183,7 @@ def test_a_trial_past_the_budget_is_given_back_not_evaluated(tmp_path):
     report = run_worker(url, "late", poll=0.05)
     assert sorted(report.evaluated) == [0, 1, 2] and report.surplus == 0
     # a worker that asked just as the last slot was taken gets trial 3: surplus
-    late = _Worker(url, "late", None, "late", 0.05)
+    late = Worker(url, "late", None, "late", 0.05)
     late._one()
     late.executor.close()
     assert late.report.surplus == 1 and late.report.evaluated == []
@@ -225,8 +227,7 @@ def test_sigterm_gives_the_trial_back_and_another_worker_finishes(tmp_path):
 
 
 def test_a_whole_search_with_a_local_worker_process_and_the_final_stage(tmp_path):
-    cfg = config(8, epochs=100)
-    cfg.final_k, cfg.final_seeds, cfg.baselines = 2, 2, ("relu(x)",)
+    cfg = replace(config(8, epochs=100), final_k=2, final_seeds=2, baselines=("relu(x)",))
     out = str(tmp_path / "run")
     result = run_distributed_search(cfg, out=out, workers=2)
     table = result.table
@@ -240,6 +241,37 @@ def test_a_whole_search_with_a_local_worker_process_and_the_final_stage(tmp_path
     # the same call again: every trial and final row is there already
     again = run_distributed_search(cfg, out=out, workers=1)
     pd.testing.assert_frame_equal(again.table, table, check_dtype=False)
+
+
+def test_a_resumed_final_stage_with_learnable_beta_reuses_its_rows(tmp_path):
+    """The final stage keys rows as the driver does (with learnable parameters, at moved values too): a finalist
+    that is the same function as a baseline shares its row, also when the run resumes (it used to key by
+    fingerprint there, and trained the finalist again)."""
+    import csv
+
+    space = tmp_path / "swish.yaml"
+    space.write_text("name: swish\nkind: core_unit\nunits: 1\nunary: [x, sigmoid(beta*x)]\nbinary: [x1 * x2]\n")
+    cfg = replace(config(4, learnable=("beta",)), space=str(space), final_k=4, final_seeds=2,
+                  baselines=("x * sigmoid(beta * x)",), strategy_options={"n_startup_trials": 4})
+    out = tmp_path / "run"
+    table = run_distributed_search(cfg, out=str(out)).table
+    final = table[table["stage"] == "final"]
+    twins = final[final["status"] == "cached"]
+    assert len(twins) == 1 and "x * sigmoid(beta * x)" in twins["reason"].iloc[0], final[["expression", "status"]]
+    assert "beta" in final[final["strategy"] == "baseline"]["learned"].iloc[0]
+    # a run killed before the twin's row was written
+    path = out / "evaluations.csv"
+    with open(path, newline="") as fh:
+        lines = list(csv.reader(fh))
+    twin = str(twins["eval_id"].iloc[0])
+    column = lines[0].index("eval_id"), lines[0].index("stage")
+    kept = [line for line in lines if not (line[column[0]] == twin and line[column[1]] == "final")]
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(kept)
+    again = run_distributed_search(cfg, out=str(out)).table
+    final = again[again["stage"] == "final"]
+    assert sorted(final["status"]) == sorted(table[table["stage"] == "final"]["status"]), final
+    assert final["train_seconds"].fillna(0).eq(0).sum() == 1  # the twin was copied, not trained
 
 
 def test_the_study_carries_the_configuration(tmp_path):

@@ -5,8 +5,9 @@ import pytest
 
 from actsearch.datasets import load_dataset
 from actsearch.driver import search
-from actsearch.executors import ProcessExecutor, SerialExecutor, Task
+from actsearch.executors import ProcessExecutor, SerialExecutor
 from actsearch.networks import TrainConfig
+from actsearch.scoring import NumpyScorer, Task
 
 FAST = dict(dataset="moons", hidden=(8,), epochs=3, seeds=2, final_k=2, final_seeds=2,
             baselines=("relu(x)", "tanh(x)"), progress=False)
@@ -26,12 +27,13 @@ def test_process_pool_matches_this_process_bit_for_bit():
     data = load_dataset("moons")
     config = TrainConfig(hidden=(8,), epochs=3)
     tasks = [Task("tanh(x)", {}, (0, 1)), Task("x*sigmoid(beta*x)", {"beta": 1.7}, (0,)), Task("exp(exp(x))")]
-    serial = SerialExecutor(data, config)
+    serial = SerialExecutor(NumpyScorer(data, config))
     expected = list(serial.map(tasks))
     serial.close()
-    pool = ProcessExecutor(data, config, workers=2)
+    pool = ProcessExecutor(NumpyScorer(data, config), workers=2)
     got = list(pool.map(tasks))
     pool.close()
+    assert len(expected) == len(got) == len(tasks)
     for a, b in zip(expected, got):
         a, b = dict(a), dict(b)
         a.pop("train_seconds"), b.pop("train_seconds")

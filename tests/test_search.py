@@ -356,7 +356,7 @@ def test_a_learnable_parameter_makes_another_candidate(learnable, tmp_path):
 def test_a_written_row_has_the_same_cache_key_as_its_candidate():
     """Distributed workers rebuild the cache from rows: the keys must agree with the candidates'."""
     from actsearch.datasets import load_dataset
-    from actsearch.driver import Run, SearchConfig, _row_key
+    from actsearch.driver import Run, SearchConfig
     from actsearch.networks import TrainConfig
     from actsearch.spaces import load_space
 
@@ -365,7 +365,7 @@ def test_a_written_row_has_the_same_cache_key_as_its_candidate():
         run = Run(SearchConfig(train=TrainConfig(hidden=(4,), learnable=learnable)), load_dataset("moons"),
                    load_space("small"), None, False)
         row = run.describe(expr)
-        assert _row_key(run, row) == run.key(expr)
+        assert run.row_key(row) == run.key(expr)
         assert (run.key(expr) == parse("x * sigmoid(x)").fingerprint) == (not learnable)
 
 
