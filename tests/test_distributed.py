@@ -249,29 +249,31 @@ def test_a_resumed_final_stage_with_learnable_beta_reuses_its_rows(tmp_path):
     fingerprint there, and trained the finalist again)."""
     import csv
 
-    space = tmp_path / "swish.yaml"
-    space.write_text("name: swish\nkind: core_unit\nunits: 1\nunary: [x, sigmoid(beta*x)]\nbinary: [x1 * x2]\n")
-    cfg = replace(config(4, learnable=("beta",)), space=str(space), final_k=4, final_seeds=2,
-                  baselines=("x * sigmoid(beta * x)",), strategy_options={"n_startup_trials": 4})
+    # beta does not change the function, so whatever value Optuna samples, the finalist is the baseline's twin
+    unit = "max(x, 0) + 0 * beta * x"
+    twin = f"{unit} + x"
+    space = tmp_path / "twin.yaml"
+    space.write_text(f"name: twin\nkind: core_unit\nunits: 1\nunary: [x, '{unit}']\nbinary: [x1 + x2]\n")
+    cfg = replace(config(4, learnable=("beta",)), space=str(space), final_k=4, final_seeds=2, baselines=(twin,))
     out = tmp_path / "run"
     table = run_distributed_search(cfg, out=str(out)).table
     final = table[table["stage"] == "final"]
     twins = final[final["status"] == "cached"]
-    assert len(twins) == 1 and "x * sigmoid(beta * x)" in twins["reason"].iloc[0], final[["expression", "status"]]
-    assert "beta" in final[final["strategy"] == "baseline"]["learned"].iloc[0]
-    # a run killed before the twin's row was written
+    assert len(twins) >= 1 and all(twin in r for r in twins["reason"]), final[["expression", "status", "reason"]]
+    # a run killed before a twin's row was written
     path = out / "evaluations.csv"
     with open(path, newline="") as fh:
         lines = list(csv.reader(fh))
-    twin = str(twins["eval_id"].iloc[0])
+    gone = str(twins["eval_id"].iloc[0])
     column = lines[0].index("eval_id"), lines[0].index("stage")
-    kept = [line for line in lines if not (line[column[0]] == twin and line[column[1]] == "final")]
+    kept = [line for line in lines if not (line[column[0]] == gone and line[column[1]] == "final")]
+    assert len(kept) == len(lines) - 1
     with open(path, "w", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(kept)
     again = run_distributed_search(cfg, out=str(out)).table
-    final = again[again["stage"] == "final"]
-    assert sorted(final["status"]) == sorted(table[table["stage"] == "final"]["status"]), final
-    assert final["train_seconds"].fillna(0).eq(0).sum() == 1  # the twin was copied, not trained
+    final_again = again[again["stage"] == "final"]
+    assert sorted(final_again["status"]) == sorted(final["status"]), final_again[["expression", "status"]]
+    assert (final_again["status"] == "cached").sum() == len(twins)  # copied from the baseline, not trained
 
 
 def test_the_study_carries_the_configuration(tmp_path):
