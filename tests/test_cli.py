@@ -345,6 +345,32 @@ def test_python_dash_m_actsearch_is_the_command():
     assert done.stdout.startswith("usage: actsearch") and "compare" in done.stdout
 
 
+def test_no_domain_module_imports_the_cli():
+    """The CLI calls the domain modules, never the other way round: no import of actsearch.cli outside it."""
+    import ast
+
+    import actsearch
+
+    root = Path(actsearch.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        inside = path.relative_to(root).parts
+        if inside[0] == "cli" or inside == ("__main__.py",):
+            continue
+        package = ["actsearch", *inside[:-1]]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] if node.level else []
+                names = [".".join(base + ([node.module] if node.module else []) + [a.name]) for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            found += [f"{path.name}:{node.lineno} {n}" for n in names if n == "actsearch.cli" or
+                      n.startswith("actsearch.cli.")]
+    assert found == []
+
+
 def test_a_learnable_name_the_expression_lacks_is_one_line_and_exit_2(cli, one_line_error):
     code, out, err = cli("evaluate", "x*sigmoid(beta*x)", "--learnable", "gamma", "--dataset", "iris",
                          "--epochs", "1", "--seeds", "1")
