@@ -39,7 +39,7 @@ def cli(capsys):
 
 
 def assert_one_line_error(code, out, err, *fragments):
-    """Exit 2, nothing on stdout, and on stderr one ``actsearch: error: ...`` line, no traceback, naming each fragment."""
+    """Exit 2, nothing on stdout, one ``actsearch: error: ...`` line on stderr (no traceback) naming each fragment."""
     assert code == 2, err
     assert out == ""
     assert "Traceback" not in err

@@ -1,4 +1,4 @@
-"""``actsearch search``: search a space of activations, resumably, on one machine, a Dask cluster or an Optuna storage."""
+"""``actsearch search``: search a space of activations (resumably) here, on a Dask cluster or an Optuna storage."""
 
 from __future__ import annotations
 
@@ -128,7 +128,8 @@ def default_folder(args, config) -> tuple[str, str]:
         n += 1
         out = f"{base}-{n}"
         mismatch = settings_mismatch(out, config)
-    note = "" if first is None else f"{base} holds another search ({first.key}={first.new!r} here), so this one is {out}"
+    note = "" if first is None else \
+        f"{base} holds another search ({first.key}={first.new!r} here), so this one is {out}"
     return out, note
 
 
@@ -156,7 +157,8 @@ def run(args) -> int:
     config = SearchConfig(space=args.space, strategy=args.strategy, dataset=args.dataset, target=args.target,
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
-                          baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options, train=training_config(args))
+                          baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options,
+                          train=training_config(args))
     out, note = (args.out, "") if args.out else default_folder(args, config)
     workers = args.workers
     if options.get("pruner") and workers > 1 and not args.dask and not (args.storage or args.study):
