@@ -43,7 +43,7 @@ from .expression.printer import format_number
 from .expression.tree import Call, Const, Node, Param, Var, walk
 from .primitives import PRIMITIVES, get_primitive
 
-__all__ = ["TARGETS", "TRANSLATIONS", "add_subparsers", "export", "translation"]
+__all__ = ["TARGETS", "TRANSLATIONS", "export", "translation"]
 
 TARGETS: tuple[str, ...] = ("numpy", "torch", "sympy", "latex", "jax")
 
@@ -726,25 +726,3 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
     if to == "latex":
         return _latex(expr)
     return _function_code(expr, to)
-
-
-# --- command line ----------------------------------------------------------------------
-
-def _cmd_export(args) -> int:
-    print(export(args.expr, args.to, params=dict(args.param or [])).rstrip("\n"))
-    return 0
-
-
-def add_subparsers(sub) -> None:
-    """The ``actsearch export`` command."""
-    from .cli import param_value
-
-    ex = sub.add_parser("export", help="print an activation as NumPy, PyTorch, SymPy, JAX code or LaTeX",
-                        description="Print activation EXPR as code (numpy, torch, sympy, jax) or a LaTeX formula, "
-                                    "with actsearch's protections (x/y is 1 where |y| <= 1e-3, log takes |x|, "
-                                    "exp clips at 80, ...).")
-    ex.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(beta * x)'")
-    ex.add_argument("--to", choices=TARGETS, default="numpy", help="target (default: numpy)")
-    ex.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
-                    help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
-    ex.set_defaults(run=_cmd_export)

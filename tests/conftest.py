@@ -38,17 +38,23 @@ def cli(capsys):
     return run
 
 
+def assert_one_line_error(code, out, err, *fragments):
+    """Exit 2, nothing on stdout, one ``actsearch: error: ...`` line on stderr (no traceback) naming each fragment."""
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1 and len(err.strip().splitlines()) == 1, f"expected one line on stderr, got {err!r}"
+    assert lines[0].startswith("actsearch: error: "), err
+    assert len(lines[0]) > len("actsearch: error: ") + 5, err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
 @pytest.fixture
 def one_line_error():
-    """``one_line_error(code, out, err, *fragments)``: exit 2, no stdout, one ``actsearch: error:`` line naming each."""
-    def check(code, out, err, *fragments):
-        assert code == 2, err
-        assert out == ""
-        lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("actsearch: error:"), err
-        for fragment in fragments:
-            assert fragment in lines[0], (fragment, lines[0])
-    return check
+    """The function :func:`assert_one_line_error`: ``one_line_error(code, out, err, *fragments)``."""
+    return assert_one_line_error
 
 
 @pytest.fixture

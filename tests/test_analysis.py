@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from actsearch.analysis import commands
 from actsearch.analysis.tables import (
     compare,
     demo_table,
@@ -28,6 +27,7 @@ from actsearch.analysis.tables import (
     reason_group,
 )
 from actsearch.cli import main
+from actsearch.cli.analyze import FORMATS
 from actsearch.results import COLUMNS, ResultsWriter, load_results
 from actsearch.driver import search
 
@@ -61,15 +61,6 @@ def one(runs):
 def scored(table):
     """Rows with a validation score (status ok or cached), by independent filtering."""
     return table[table["status"].isin(["ok", "cached"]) & table["val_score"].notna()]
-
-
-def cli(capsys, *argv):
-    try:
-        code = main(["analyze", *argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- the tables ---------------------------------------------------------------------
@@ -269,8 +260,8 @@ def test_tables_of_an_empty_table(tmp_path):
 
 # --- actsearch analyze --------------------------------------------------------------
 
-def test_analyze_table_format(runs, one, capsys):
-    code, out, err = cli(capsys, runs["random"])
+def test_analyze_table_format(runs, one, cli):
+    code, out, err = cli("analyze", runs["random"])
     assert code == 0 and err == ""
     board = leaderboard(one)
     lines = out.splitlines()
@@ -284,8 +275,8 @@ def test_analyze_table_format(runs, one, capsys):
     assert [ln.split()[0] for ln in section] == [str(c) for c in front["complexity"]]
 
 
-def test_analyze_several_runs_compares_them(runs, table, capsys):
-    code, out, _err = cli(capsys, *runs.values(), "--top", "3")
+def test_analyze_several_runs_compares_them(runs, table, cli):
+    code, out, _err = cli("analyze", *runs.values(), "--top", "3")
     assert code == 0
     assert "comparison of runs" in out
     section = out.split("comparison of runs\n")[1].splitlines()[2:]
@@ -294,8 +285,8 @@ def test_analyze_several_runs_compares_them(runs, table, capsys):
     assert got == {k: str(v) for k, v in expected.items()}
 
 
-def test_analyze_markdown(runs, one, capsys):
-    code, out, _err = cli(capsys, runs["random"], "--format", "markdown")
+def test_analyze_markdown(runs, one, cli):
+    code, out, _err = cli("analyze", runs["random"], "--format", "markdown")
     assert code == 0
     assert "## leaderboard" in out and "## Pareto front" in out
     tables = [block for block in out.split("\n\n") if block.startswith("| ")]
@@ -308,8 +299,8 @@ def test_analyze_markdown(runs, one, capsys):
     assert tables[0].splitlines()[2].startswith(f"| 1 | `{board['expression'].iloc[0]}` |")
 
 
-def test_analyze_json(runs, table, capsys):
-    code, out, _err = cli(capsys, *runs.values(), "--format", "json")
+def test_analyze_json(runs, table, cli):
+    code, out, _err = cli("analyze", *runs.values(), "--format", "json")
     assert code == 0
 
     def reject(token):
@@ -334,8 +325,8 @@ def test_analyze_json(runs, table, capsys):
         compare(table).set_index("run_id")["evals_to_target"].to_dict()
 
 
-def test_analyze_csv_is_the_leaderboard(runs, one, capsys):
-    code, out, _err = cli(capsys, runs["random"], "--format", "csv", "--top", "4")
+def test_analyze_csv_is_the_leaderboard(runs, one, cli):
+    code, out, _err = cli("analyze", runs["random"], "--format", "csv", "--top", "4")
     assert code == 0
     got = pd.read_csv(io.StringIO(out))
     board = leaderboard(one, top=4)
@@ -351,49 +342,41 @@ def test_analyze_help_names_the_formats(capsys):
     assert "markdown" in text and "leaderboard only" in text.replace("\n", " ").replace("  ", " ")
 
 
-def assert_one_line_error(code, out, err, *fragments):
-    assert code == 2 and out == "" and "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1 and lines[0].startswith("actsearch: error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
-def test_analyze_errors_are_one_line(tmp_path, runs, capsys):
+def test_analyze_errors_are_one_line(tmp_path, runs, cli, one_line_error):
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert_one_line_error(*cli(capsys, str(garbage)), "garbage.csv")
-    assert_one_line_error(*cli(capsys, str(tmp_path / "missing.csv")), "missing.csv", "does not exist")
+    one_line_error(*cli("analyze", str(garbage)), "garbage.csv")
+    one_line_error(*cli("analyze", str(tmp_path / "missing.csv")), "missing.csv", "does not exist")
     old = tmp_path / "old.csv"
     old.write_text("run_id,eval_id,expression,val_score\nr,0,tanh(x),0.5\n")
-    assert_one_line_error(*cli(capsys, str(old)), "old.csv", "missing column")
-    assert_one_line_error(*cli(capsys, runs["random"], runs["random"] + "/evaluations.csv"), "twice")
-    code, _out, err = cli(capsys, runs["random"], "--format", "yaml")
+    one_line_error(*cli("analyze", str(old)), "old.csv", "missing column")
+    one_line_error(*cli("analyze", runs["random"], runs["random"] + "/evaluations.csv"), "twice")
+    code, _out, err = cli("analyze", runs["random"], "--format", "yaml")
     assert code == 2 and "invalid choice" in err
 
 
-def test_analyze_warns_about_a_half_written_last_line(tmp_path, runs, one, capsys):
+def test_analyze_warns_about_a_half_written_last_line(tmp_path, runs, one, cli):
     text = Path(runs["random"], "evaluations.csv").read_text()
     path = tmp_path / "evaluations.csv"
     path.write_text(text + text.splitlines()[5][:30])  # killed mid-write
-    code, out, err = cli(capsys, str(path), "--format", "json")
+    code, out, err = cli("analyze", str(path), "--format", "json")
     assert code == 0
     assert err.strip() == f"actsearch: warning: {path}, line {len(one) + 2}: half-written last line " \
                           "(a run killed mid-write?) skipped"
     assert json.loads(out)["rows"] == len(one)
 
 
-def test_analyze_an_empty_table_in_every_format(tmp_path, capsys):
+def test_analyze_an_empty_table_in_every_format(tmp_path, cli):
     with ResultsWriter(str(tmp_path / "evaluations.csv")):
         pass
-    for fmt in commands.FORMATS:
-        code, out, err = cli(capsys, str(tmp_path), "--format", fmt)
+    for fmt in FORMATS:
+        code, out, err = cli("analyze", str(tmp_path), "--format", fmt)
         assert code == 0 and err == "", fmt
-    code, out, err = cli(capsys, str(tmp_path))
+    code, out, err = cli("analyze", str(tmp_path))
     assert "0 rows from 0 runs" in out and "(no scored rows)" in out
 
 
-def test_analyze_shows_parameter_values(tmp_path, capsys):
+def test_analyze_shows_parameter_values(tmp_path, cli):
     """The same text with other parameter values is another function: the leaderboard says which."""
     from actsearch import search
 
@@ -403,7 +386,7 @@ def test_analyze_shows_parameter_values(tmp_path, capsys):
     out = tmp_path / "run"
     search(space=str(space), strategy="exhaustive", budget=6, dataset="moons", hidden=(8,), epochs=2, seeds=1,
            final_k=6, final_seeds=2, baselines=("relu(x)",), out=str(out), progress=False)
-    code, printed, _ = cli(capsys, str(out), "--top", "10")
+    code, printed, _ = cli("analyze", str(out), "--top", "10")
     assert code == 0
     board = leaderboard(load_results(str(out)), top=10)
     with_beta = board[board["expression"].str.contains("beta_u2").to_numpy(dtype=bool)]

@@ -26,26 +26,6 @@ from actsearch.results import load_results
 TINY = ["--hidden", "16", "--epochs", "5", "--seeds", "2"]
 
 
-def run(capsys, *argv):
-    """main(argv) in-process: (exit code, stdout, stderr); argparse's SystemExit becomes a code."""
-    try:
-        code = main(["evaluate", *argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, out, err):
-    assert code == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
-    assert lines[0].startswith("actsearch: error: ")
-    assert len(lines[0]) > len("actsearch: error: ") + 5
-
-
 def _strict_json(text: str):
     """json.loads that rejects NaN and Infinity, which are not JSON (RFC 8259)."""
     def reject(token):
@@ -91,18 +71,18 @@ def test_json_output_is_strict_json(swish_json):
     _strict_json(swish_json[1])
 
 
-def test_json_output_of_a_diverged_candidate_is_strict_json(capsys):
-    code, out, err = run(capsys, "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
-                         "--epochs", "3", "--seeds", "2", "--format", "json")
+def test_json_output_of_a_diverged_candidate_is_strict_json(cli):
+    code, out, err = cli("evaluate", "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
+                             "--epochs", "3", "--seeds", "2", "--format", "json")
     assert code == 0
     data = _strict_json(out)
     assert data["test_score_mean"] is None
     assert all(rec["status"] == "diverged" for rec in data["seeds"])
 
 
-def test_json_diverged_candidate_reports_status(capsys):
-    code, out, err = run(capsys, "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
-                         "--epochs", "3", "--seeds", "2", "--format", "json")
+def test_json_diverged_candidate_reports_status(cli):
+    code, out, err = cli("evaluate", "exp(x)*exp(x)", "--dataset", "breast_cancer", "--lr", "10", "--hidden", "32",
+                             "--epochs", "3", "--seeds", "2", "--format", "json")
     assert code == 0 and "Traceback" not in err
     data = json.loads(out)  # lenient: accepts NaN
     assert [rec["status"] for rec in data["seeds"]] == ["diverged", "diverged"]
@@ -110,8 +90,8 @@ def test_json_diverged_candidate_reports_status(capsys):
     assert data["test_score_mean"] is None or math.isnan(data["test_score_mean"])
 
 
-def test_csv_output(capsys):
-    code, out, err = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
+def test_csv_output(cli):
+    code, out, err = cli("evaluate", "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
     assert code == 0 and err == ""
     df = pd.read_csv(io.StringIO(out))
     assert len(df) == 2
@@ -121,16 +101,16 @@ def test_csv_output(capsys):
     assert set(df["dataset"]) == {"iris"}
 
 
-def test_csv_and_json_agree(capsys, swish_json):
-    code, out, _ = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
+def test_csv_and_json_agree(cli, swish_json):
+    code, out, _ = cli("evaluate", "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "csv")
     df = pd.read_csv(io.StringIO(out))
     seeds = json.loads(swish_json[1])["seeds"]
     np.testing.assert_allclose(df["test_score"], [r["test_score"] for r in seeds], rtol=1e-12)
     np.testing.assert_allclose(df["val_score"], [r["val_score"] for r in seeds], rtol=1e-12)
 
 
-def test_table_output(capsys, swish_json):
-    code, out, err = run(capsys, "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "table")
+def test_table_output(cli, swish_json):
+    code, out, err = cli("evaluate", "x*sigmoid(x)", "--dataset", "iris", *TINY, "--format", "table")
     assert code == 0 and err == ""
     data = json.loads(swish_json[1])
     assert "x * sigmoid(x) on iris" in out
@@ -140,19 +120,19 @@ def test_table_output(capsys, swish_json):
     assert "(2/2 seeds ok)" in line
 
 
-def test_table_is_the_default_format(capsys):
-    code, out, _ = run(capsys, "tanh(x)", "--dataset", "iris", "--hidden", "16", "--epochs", "3", "--seeds", "1")
+def test_table_is_the_default_format(cli):
+    code, out, _ = cli("evaluate", "tanh(x)", "--dataset", "iris", "--hidden", "16", "--epochs", "3", "--seeds", "1")
     assert code == 0
     assert "test score:" in out and " ± " in out
 
 
-def test_user_csv_with_target(capsys, tmp_path):
+def test_user_csv_with_target(cli, tmp_path):
     X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
     frame = pd.DataFrame({"cls": y, "u": X[:, 0], "v": X[:, 1]})  # target not last
     path = tmp_path / "moons.csv"
     frame.to_csv(path, index=False)
-    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), "--target", "cls", "--hidden", "16",
-                         "--epochs", "20", "--seeds", "2", "--lr", "0.01", "--format", "json")
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", str(path), "--target", "cls", "--hidden", "16",
+                             "--epochs", "20", "--seeds", "2", "--lr", "0.01", "--format", "json")
     # the one guess left, the task, is said (and json on stdout stays clean)
     assert code == 0 and err.splitlines() == [
         f"actsearch: note: {path}: the task is taken to be binary classification from the values of 'cls'; "
@@ -193,98 +173,98 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("expr", BROKEN, ids=range(len(BROKEN)))
-def test_broken_expression_one_line_error(capsys, expr):
-    code, out, err = run(capsys, expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
-    assert_one_line_error(code, out, err)
+def test_broken_expression_one_line_error(cli, one_line_error, expr):
+    code, out, err = cli("evaluate", expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    one_line_error(code, out, err)
 
 
-def test_hostile_expression_executes_nothing(capsys, tmp_path):
+def test_hostile_expression_executes_nothing(cli, one_line_error, tmp_path):
     marker = tmp_path / "hacked"
     expr = f"__import__('os').system('touch {marker}')"
-    code, out, err = run(capsys, expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
-    assert_one_line_error(code, out, err)
+    code, out, err = cli("evaluate", expr, "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    one_line_error(code, out, err)
     assert not marker.exists()
 
 
-def test_the_brief_hostile_string(capsys):
-    code, out, err = run(capsys, "__import__('os').system('echo hacked')", "--dataset", "iris",
-                         "--hidden", "4", "--epochs", "1", "--seeds", "1")
-    assert_one_line_error(code, out, err)
+def test_the_brief_hostile_string(cli, one_line_error):
+    code, out, err = cli("evaluate", "__import__('os').system('echo hacked')", "--dataset", "iris",
+                             "--hidden", "4", "--epochs", "1", "--seeds", "1")
+    one_line_error(code, out, err)
     assert "hacked" not in out
 
 
-def test_error_names_the_problem(capsys):
-    _, _, err = run(capsys, "unknownfn(x)", "--dataset", "iris", "--seeds", "1")
+def test_error_names_the_problem(cli):
+    _, _, err = cli("evaluate", "unknownfn(x)", "--dataset", "iris", "--seeds", "1")
     assert "unknownfn" in err
-    _, _, err = run(capsys, "y + 1", "--dataset", "iris", "--seeds", "1")
+    _, _, err = cli("evaluate", "y + 1", "--dataset", "iris", "--seeds", "1")
     assert "'y'" in err
 
 
 # --- bad datasets -------------------------------------------------------------------
 
-def test_unknown_dataset(capsys):
-    code, out, err = run(capsys, "tanh(x)", "--dataset", "no_such_set", *TINY)
-    assert_one_line_error(code, out, err)
+def test_unknown_dataset(cli, one_line_error):
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "no_such_set", *TINY)
+    one_line_error(code, out, err)
     assert "no_such_set" in err
 
 
-def test_missing_csv(capsys, tmp_path):
+def test_missing_csv(cli, one_line_error, tmp_path):
     path = tmp_path / "absent.csv"
-    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
-    assert_one_line_error(code, out, err)
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", str(path), *TINY)
+    one_line_error(code, out, err)
     assert "absent.csv" in err
 
 
-def test_csv_missing_target_column(capsys, tmp_path):
+def test_csv_missing_target_column(cli, one_line_error, tmp_path):
     path = tmp_path / "d.csv"
     pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30) % 2}).to_csv(path, index=False)
-    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), "--target", "label", *TINY)
-    assert_one_line_error(code, out, err)
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", str(path), "--target", "label", *TINY)
+    one_line_error(code, out, err)
     assert "'label'" in err
 
 
-def test_csv_with_missing_values(capsys, tmp_path):
+def test_csv_with_missing_values(cli, one_line_error, tmp_path):
     path = tmp_path / "d.csv"
     frame = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30) % 2})
     frame.loc[4, "a"] = np.nan
     frame.to_csv(path, index=False)
-    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
-    assert_one_line_error(code, out, err)
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", str(path), *TINY)
+    one_line_error(code, out, err)
     assert "'a'" in err
 
 
-def test_binary_file_as_csv(capsys, tmp_path):
+def test_binary_file_as_csv(cli, one_line_error, tmp_path):
     path = tmp_path / "junk.csv"
     path.write_bytes(bytes(range(256)) * 8)
-    code, out, err = run(capsys, "tanh(x)", "--dataset", str(path), *TINY)
-    assert_one_line_error(code, out, err)
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", str(path), *TINY)
+    one_line_error(code, out, err)
 
 
-def test_target_with_builtin_dataset(capsys):
-    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", "--target", "species", *TINY)
-    assert_one_line_error(code, out, err)
+def test_target_with_builtin_dataset(cli, one_line_error):
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", "--target", "species", *TINY)
+    one_line_error(code, out, err)
 
 
 @pytest.mark.parametrize("option", [["--dropout", "1.5"], ["--lr", "0"], ["--lr", "nan"], ["--param", "x=1"]])
-def test_bad_settings_one_line_error(capsys, option):
-    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *TINY, *option)
-    assert_one_line_error(code, out, err)
+def test_bad_settings_one_line_error(cli, one_line_error, option):
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", *TINY, *option)
+    one_line_error(code, out, err)
 
 
-def test_negative_split_seed_one_line_error(capsys):
+def test_negative_split_seed_one_line_error(cli, one_line_error):
     try:
-        code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *TINY, "--split-seed", "-1")
+        code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", *TINY, "--split-seed", "-1")
     except Exception as exc:  # noqa: BLE001 - the bug: an exception escapes main()
         pytest.fail(f"main() raised {type(exc).__name__}: {exc}")
-    assert_one_line_error(code, out, err)
+    one_line_error(code, out, err)
 
 
 # --- argparse errors ------------------------------------------------------------------
 
 @pytest.mark.parametrize("option", [["--hidden", "a,b"], ["--hidden", "16,0"], ["--seeds", "0"], ["--seeds", "x"],
                                     ["--epochs", "0"], ["--format", "xml"], ["--param", "beta"]])
-def test_argparse_errors(capsys, option):
-    code, out, err = run(capsys, "tanh(x)", "--dataset", "iris", *option)
+def test_argparse_errors(cli, option):
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", *option)
     assert code == 2
     assert out == ""
     assert "Traceback" not in err
@@ -363,6 +343,32 @@ def test_python_dash_m_actsearch_is_the_command():
     done = subprocess.run([sys.executable, "-m", "actsearch", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: actsearch") and "compare" in done.stdout
+
+
+def test_no_domain_module_imports_the_cli():
+    """The CLI calls the domain modules, never the other way round: no import of actsearch.cli outside it."""
+    import ast
+
+    import actsearch
+
+    root = Path(actsearch.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        inside = path.relative_to(root).parts
+        if inside[0] == "cli" or inside == ("__main__.py",):
+            continue
+        package = ["actsearch", *inside[:-1]]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] if node.level else []
+                names = [".".join(base + ([node.module] if node.module else []) + [a.name]) for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            found += [f"{path.name}:{node.lineno} {n}" for n in names if n == "actsearch.cli" or
+                      n.startswith("actsearch.cli.")]
+    assert found == []
 
 
 def test_a_learnable_name_the_expression_lacks_is_one_line_and_exit_2(cli, one_line_error):

@@ -27,7 +27,6 @@ import numpy as np
 import pytest
 
 import actsearch
-from actsearch.cli import main
 from actsearch.errors import ActsearchError, ExpressionError
 from actsearch.exporters import TARGETS, TRANSLATIONS, export, translation
 from actsearch.expression import Expression, parse
@@ -345,17 +344,8 @@ def test_a_repeated_argument_is_computed_once():
 
 # --- command line -----------------------------------------------------------------------
 
-def _run(capsys, *argv):
-    try:
-        code = main(["export", *argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_export_to_torch_prints_a_module(capsys):
-    code, out, err = _run(capsys, "x*sigmoid(beta*x)", "--to", "torch", "--param", "beta=1.5")
+def test_cli_export_to_torch_prints_a_module(cli):
+    code, out, err = cli("export", "x*sigmoid(beta*x)", "--to", "torch", "--param", "beta=1.5")
     assert code == 0 and err == ""
     assert "class Activation(nn.Module):" in out
     assert "def __init__(self, beta=1.5, dtype=torch.float32):" in out
@@ -364,21 +354,16 @@ def test_cli_export_to_torch_prints_a_module(capsys):
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_cli_export_every_target(capsys, target):
-    code, out, err = _run(capsys, "max(x, sin(x))", "--to", target)
+def test_cli_export_every_target(cli, target):
+    code, out, err = cli("export", "max(x, sin(x))", "--to", target)
     assert code == 0 and err == "" and out.strip()
     if target != "latex":
         compile(out, "<cli>", "exec")
 
 
 @pytest.mark.parametrize("expr", ["x*(", "foo(x)", "x^y", "", "x*1e999"])
-def test_cli_bad_expression_is_one_line_and_exit_2(capsys, expr):
-    code, out, err = _run(capsys, expr, "--to", "torch")
-    assert code == 2
-    assert out == ""
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1 and lines[0].startswith("actsearch: error: "), err
-    assert "Traceback" not in err
+def test_cli_bad_expression_is_one_line_and_exit_2(cli, one_line_error, expr):
+    one_line_error(*cli("export", expr, "--to", "torch"))
 
 
 def test_non_constant_exponent_is_an_expression_error():

@@ -19,7 +19,6 @@ matplotlib = pytest.importorskip("matplotlib", reason="the figures need matplotl
 
 import actsearch
 from actsearch.analysis import plots
-from actsearch.cli import main
 from actsearch.results import COLUMNS, ResultsWriter, load_results
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -73,24 +72,6 @@ def assert_real_png(path, width=(600, 1400), height=(300, 700)):
     assert np.ptp(flat, axis=0).max() > 0, "the image is uniform"
     colours = (flat[:, 0].astype(np.int32) << 16) | (flat[:, 1].astype(np.int32) << 8) | flat[:, 2]
     assert len(np.unique(colours)) > 20, "too few colours for a figure with curves, text and axes"
-
-
-def assert_one_line_error(code, out, err):
-    assert code == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1, f"expected one line on stderr, got {err!r}"
-    assert lines[0].startswith("actsearch: error: ")
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def hand_table(folder, rows):
@@ -207,9 +188,9 @@ def test_unwritable_output_is_a_plot_error(tmp_path):
 
 # --- the command ----------------------------------------------------------------------------
 
-def test_plot_command_writes_four_pngs(capsys, run_dir, tmp_path):
+def test_plot_command_writes_four_pngs(cli, run_dir, tmp_path):
     out = tmp_path / "figures"
-    code, stdout, err = run_cli(capsys, "plot", str(run_dir / "evaluations.csv"), "--out", str(out), "--top", "2")
+    code, stdout, err = cli("plot", str(run_dir / "evaluations.csv"), "--out", str(out), "--top", "2")
     assert code == 0, err
     paths = stdout.split()
     assert [os.path.basename(p) for p in paths] == ["activations.png", "progress.png", "scores.png",
@@ -219,26 +200,26 @@ def test_plot_command_writes_four_pngs(capsys, run_dir, tmp_path):
         assert_real_png(p)
 
 
-def test_plot_command_several_csvs(capsys, run_dir, run_dir2, tmp_path):
-    code, stdout, err = run_cli(capsys, "plot", str(run_dir), str(run_dir2), "--out", str(tmp_path))
+def test_plot_command_several_csvs(cli, run_dir, run_dir2, tmp_path):
+    code, stdout, err = cli("plot", str(run_dir), str(run_dir2), "--out", str(tmp_path))
     assert code == 0, err
     assert len(stdout.split()) == 4
 
 
-def test_plot_command_one_expression(capsys, tmp_path):
+def test_plot_command_one_expression(cli, tmp_path):
     path = str(tmp_path / "f.png")
-    code, stdout, err = run_cli(capsys, "plot", "--expr", "x*sigmoid(beta*x)", "--param", "beta=1.5",
-                                "--out", path)
+    code, stdout, err = cli("plot", "--expr", "x*sigmoid(beta*x)", "--param", "beta=1.5",
+                    "--out", path)
     assert code == 0, err
     assert stdout.strip() == path
     assert_real_png(path)
-    code, stdout, err = run_cli(capsys, "plot", "--expr=-x*tanh(x)", "--out", str(tmp_path / "neg.png"))
+    code, stdout, err = cli("plot", "--expr=-x*tanh(x)", "--out", str(tmp_path / "neg.png"))
     assert code == 0, err
 
 
 @pytest.mark.parametrize("case", ["missing csv", "bad expression", "unknown function", "unwritable out",
                                   "unwritable expr out", "nothing to draw", "both", "not a results file"])
-def test_plot_command_errors(capsys, run_dir, tmp_path, case):
+def test_plot_command_errors(cli, one_line_error, run_dir, tmp_path, case):
     blocker = tmp_path / "a-file"
     blocker.write_text("x\n1\n")
     argv = {
@@ -251,7 +232,7 @@ def test_plot_command_errors(capsys, run_dir, tmp_path, case):
         "both": ["plot", str(run_dir), "--expr", "x", "--out", str(tmp_path / "o")],
         "not a results file": ["plot", str(blocker), "--out", str(tmp_path / "o")],
     }[case]
-    assert_one_line_error(*run_cli(capsys, *argv))
+    one_line_error(*cli(*argv))
 
 
 def test_console_script_error_and_cheap_imports(tmp_path):
@@ -263,7 +244,7 @@ def test_console_script_error_and_cheap_imports(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     code = (
         "import sys, actsearch\n"
-        "import actsearch.analysis.plots, actsearch.analysis.report, actsearch.analysis.plot_commands\n"
+        "import actsearch.analysis.plots, actsearch.analysis.report, actsearch.cli.plot, actsearch.cli.report\n"
         "from actsearch.cli import build_parser\n"
         "build_parser()\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported too early'\n"

@@ -19,7 +19,6 @@ from html.parser import HTMLParser
 import pytest
 
 from actsearch.analysis import report
-from actsearch.cli import main
 from actsearch.results import ResultsWriter, load_results
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -290,18 +289,9 @@ def test_unwritable_report_is_a_report_error(run_dir, tmp_path):
 
 # --- the command ----------------------------------------------------------------------------
 
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_report_command(capsys, run_dir, tmp_path):
+def test_report_command(cli, run_dir, tmp_path):
     path = str(tmp_path / "sub" / "report.html")
-    code, out, err = run_cli(capsys, "report", str(run_dir / "evaluations.csv"), "--out", path)
+    code, out, err = cli("report", str(run_dir / "evaluations.csv"), "--out", path)
     assert code == 0, err
     assert out.strip() == path
     with open(path, encoding="utf-8") as fh:
@@ -309,7 +299,7 @@ def test_report_command(capsys, run_dir, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["missing csv", "unwritable out", "not a results file"])
-def test_report_command_errors(capsys, run_dir, tmp_path, case):
+def test_report_command_errors(cli, one_line_error, run_dir, tmp_path, case):
     blocker = tmp_path / "a-file"
     blocker.write_text("a,b\n1,2\n")
     argv = {
@@ -317,12 +307,7 @@ def test_report_command_errors(capsys, run_dir, tmp_path, case):
         "unwritable out": ["report", str(run_dir), "--out", str(blocker / "r.html")],
         "not a results file": ["report", str(blocker), "--out", str(tmp_path / "r.html")],
     }[case]
-    code, out, err = run_cli(capsys, *argv)
-    assert code == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1 and lines[0].startswith("actsearch: error: "), err
+    one_line_error(*cli(*argv))
 
 
 def test_the_report_leaderboard_shows_parameter_values(tmp_path):

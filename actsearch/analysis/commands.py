@@ -1,91 +1,11 @@
 """``actsearch analyze``: summarise one or more results tables.
-
-``add_subparsers(sub)`` is called by :mod:`actsearch.cli` (see
-``COMMAND_MODULES``) and registers each subcommand of this module; the
-tables come from :mod:`actsearch.analysis.tables`, loaded when the command runs.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
-import warnings
 
 from ..results import params_text
-
-FORMATS = ("table", "markdown", "json", "csv")
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
-
-
-def _score(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a score such as 0.9, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite score, got {text!r}")
-    return value
-
-
-def add_subparsers(sub) -> None:
-    """Register this module's subcommands on ``sub`` (an argparse subparsers object)."""
-    an = sub.add_parser(
-        "analyze", help="summarise results tables: leaderboard, Pareto front, progress, failures",
-        description="Summarise one or more results tables (OUT/evaluations.csv of actsearch search): the "
-                    "leaderboard with the baselines and a paired t-test against relu, the Pareto front of "
-                    "complexity against validation score, progress per run, failures by status and reason, and, "
-                    "for several runs, a comparison of the evaluations each needed to reach a score.")
-    an.add_argument("paths", nargs="+", metavar="CSV", help="an evaluations.csv file, or a run folder holding one")
-    an.add_argument("--top", type=_count, default=10,
-                    help="candidates in the leaderboard, baselines not counted; 0 for the baselines only (default: 10)")
-    an.add_argument("--target", type=_score,
-                    help="validation score for the comparison of runs (default: the lowest of the runs' best)")
-    an.add_argument("--format", choices=FORMATS, default="table",
-                    help="table: aligned text (default); markdown: markdown tables; json: one object with the "
-                         "sections runs, leaderboard, pareto_front, progress, failures and compare; csv: the "
-                         "leaderboard only, every column, as CSV")
-    an.set_defaults(run=cmd_analyze)
-
-
-def cmd_analyze(args) -> int:
-    from ..results import PartialLineWarning, load_results
-    from .tables import analyze
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PartialLineWarning)
-        table = load_results(*args.paths)
-    for warning in caught:
-        if issubclass(warning.category, PartialLineWarning):
-            print(f"actsearch: warning: {warning.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    sections = analyze(table, top=args.top, target=args.target)
-    runs = [str(r) for r in dict.fromkeys(table["run_id"].tolist())]
-    if args.format == "csv":
-        text = sections["leaderboard"].to_csv(index=False, lineterminator="\n")
-    elif args.format == "json":
-        text = json.dumps(to_json(sections, runs, len(table)), indent=2, allow_nan=False) + "\n"
-    else:
-        text = render(sections, runs, len(table), markdown=args.format == "markdown")
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `actsearch analyze ... | head`: the reader has what it wanted
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
 
 
 # --- JSON ---------------------------------------------------------------------------
