@@ -190,7 +190,7 @@ def failures(table):
     """Rows that did not train to a score, by run, status and reason, with a count and an example.
 
     Reasons are grouped as in ``actsearch analyze``
-    (:func:`actsearch.analysis.tables.reason_group`); ``example`` is the first
+    (:func:`actsearch.analysis.failure_counts.reason_group`); ``example`` is the first
     expression of the group and ``example_reason`` its reason in full.
     """
     import pandas as pd

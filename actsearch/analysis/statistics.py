@@ -1,4 +1,4 @@
-"""Statistics of a comparison: paired tests, the Holm correction, verdicts, and the final stage's verdicts.
+"""Statistics of a comparison: paired tests, the Holm correction, verdicts, and the verdicts of a final stage.
 
 Every claim that one activation beats another goes through here.  Scores are
 higher-is-better (accuracy, R^2) and paired by seed: the two networks of a
