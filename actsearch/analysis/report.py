@@ -28,9 +28,9 @@ from ..errors import ActsearchError
 from ..results import params_text
 from .files import write_into_folder
 from .formatting import missing, number, plus_minus
-from .statistics import ALPHA
+from .statistics import ALPHA, SCORED
 
-__all__ = ["ReportError", "comparison", "failures", "render_report", "write_report"]
+__all__ = ["ReportError", "comparison", "failures_by_run", "render_report", "write_report"]
 
 #: The reference of the statistical comparison (a baseline of the final stage).
 REFERENCE = "relu(x)"
@@ -186,18 +186,20 @@ def comparison(table):
     return pd.DataFrame(out, columns=columns)
 
 
-def failures(table):
+def failures_by_run(table):
     """Rows that did not train to a score, by run, status and reason, with a count and an example.
 
     Reasons are grouped as in ``actsearch analyze``
     (:func:`actsearch.analysis.failure_counts.reason_group`); ``example`` is the first
-    expression of the group and ``example_reason`` its reason in full.
+    expression of the group and ``example_reason`` its reason in full.  (``actsearch
+    analyze`` counts with :func:`actsearch.analysis.failure_counts.failures`
+    instead: every row, ok ones too, over all runs together.)
     """
     import pandas as pd
 
     from .failure_counts import reason_group
 
-    bad = table[~table["status"].isin(["ok", "cached"])]
+    bad = table[~table["status"].isin(list(SCORED))]
     out = []
     for run, rows in _runs(bad):
         kinds = rows.assign(_kind=rows["reason"].astype(object).map(lambda r: reason_group(r) or "(no reason)"))
@@ -348,7 +350,7 @@ def _section_failures(table) -> str:
         vc = rows["status"].value_counts()
         counts.append([f"<code>{_e(run)}</code>"] + [str(int(vc.get(s, 0))) for s in STATUSES] + [str(len(rows))])
     parts = [head, _table(["run", *STATUSES, "rows"], counts, [""] + ["num"] * (len(STATUSES) + 1))]
-    fails = failures(table)
+    fails = failures_by_run(table)
     if fails.empty:
         parts.append("<p class=\"note\">Every evaluation trained to a score.</p>\n")
         return "".join(parts)
