@@ -1,10 +1,10 @@
-"""Rows of a results table: selection by stage, status and run; scores; what function a row holds.
+"""Rows of a results table: selection by stage and run; scores; what function a row holds.
 
 The tables of :mod:`actsearch.analysis` (leaderboard, Pareto front, progress,
 failures) select their rows with these, so that every table counts a row the
 same way: a score comes from a row with status ``ok`` or ``cached``
-(:data:`~actsearch.analysis.statistics.SCORED`), and NA never matches a stage
-or a status.
+(:data:`~actsearch.analysis.statistics.SCORED`), and a missing stage never
+matches.
 
 >>> from actsearch import load_results
 >>> table = load_results("tests/data/two-runs.csv")
@@ -14,21 +14,15 @@ or a status.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .formatting import missing
 from .statistics import SCORED
 
 
-def rows_at(table, *, stage: str | None = None, status=None):
-    """Rows of ``table`` at ``stage`` with a status in ``status``; NA never matches."""
-    mask = np.ones(len(table), dtype=bool)
-    if stage is not None:
-        mask &= table["stage"].isin([stage]).to_numpy(dtype=bool)
-    if status is not None:
-        mask &= table["status"].isin(list(status)).to_numpy(dtype=bool)
-    return table[mask]
+def rows_at(table, *, stage: str):
+    """The rows of ``table`` at ``stage`` (``search`` or ``final``); a missing stage never matches."""
+    return table[table["stage"].isin([stage]).to_numpy(dtype=bool)]
 
 
 def val_scores(rows) -> pd.Series:
