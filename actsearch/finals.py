@@ -3,7 +3,7 @@
 This is how a function from a paper, or your own, is checked against the
 known ones fairly: the same network, data, initialisation rule and fresh
 seeds (from 1000, each with its own train/validation partition) for every
-function, then the verdicts of :mod:`actsearch.analysis.verdicts` (paired
+function, then the verdicts of :mod:`actsearch.analysis.statistics` (paired
 tests against the best baseline, chosen by validation score, Holm-corrected
 across the given functions).
 

@@ -1,8 +1,25 @@
 """Fixtures shared by several test modules."""
 
+from pathlib import Path
+
 import pytest
 
 import actsearch
+
+#: Hand-made results tables (the doctests of actsearch.analysis read them too, from the repository's root).
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def demo_table():
+    """A small hand-made results table of two runs: ``tests/data/two-runs.csv``, read by :func:`actsearch.load_results`.
+
+    Run ``a-s0`` (random) has 5 search rows (ok, rejected, ok, cached and
+    diverged) and a final stage (relu and tanh as baselines, and its best
+    candidate, x * sigmoid(x), over 3 seeds); run ``b-s0`` (evolution) has 4
+    search rows only (ok, rejected, ok, ok), one per minute from 00:00.
+    """
+    return actsearch.load_results(str(DATA / "two-runs.csv"))
 
 
 @pytest.fixture(scope="session")

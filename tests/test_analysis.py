@@ -16,16 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from actsearch.analysis.tables import (
-    compare,
-    demo_table,
-    failures,
-    leaderboard,
-    pareto_front,
-    progress,
-    progress_summary,
-    reason_group,
-)
+from actsearch.analysis.failure_counts import failures, reason_group
+from actsearch.analysis.pareto import pareto_front
+from actsearch.analysis.run_progress import progress, progress_summary
+from actsearch.analysis.tables import compare, leaderboard
 from actsearch.cli import main
 from actsearch.cli.analyze import FORMATS
 from actsearch.results import COLUMNS, ResultsWriter, load_results
@@ -175,8 +169,18 @@ def test_progress_is_monotone_and_counts_search_rows(table):
         assert s["best_at"] == first.min()
 
 
-def test_progress_rates_from_timestamps():
-    curve = progress(demo_table())
+def test_the_demo_table_holds_the_two_runs_it_describes(demo_table):
+    assert demo_table.groupby("run_id").size().to_dict() == {"a-s0": 8, "b-s0": 4}
+    final = demo_table[demo_table["stage"] == "final"]
+    assert final["expression"].tolist() == ["relu(x)", "tanh(x)", "x * sigmoid(x)"]
+    assert final["strategy"].tolist() == ["baseline", "baseline", "random"] and set(final["seeds"]) == {3}
+    search = demo_table[demo_table["stage"] == "search"]
+    assert search.groupby("run_id")["status"].agg(list).to_dict() == {
+        "a-s0": ["ok", "rejected", "ok", "cached", "diverged"], "b-s0": ["ok", "rejected", "ok", "ok"]}
+
+
+def test_progress_rates_from_timestamps(demo_table):
+    curve = progress(demo_table)
     a = curve[curve["run_id"] == "a-s0"]
     assert a["elapsed_seconds"].tolist() == [0, 60, 120, 180, 240]
     assert math.isnan(a["evals_per_hour_wall"].iloc[0]) and a["evals_per_hour_wall"].iloc[-1] == pytest.approx(60)

@@ -271,7 +271,7 @@ def test_legend_entries_of_one_expression_with_two_parameter_values_differ(monke
 
 
 def test_the_pareto_line_ends_at_the_fronts_last_point(table, monkeypatch, tmp_path):
-    from actsearch.analysis.tables import pareto_front
+    from actsearch.analysis.pareto import pareto_front
 
     figures = capture(monkeypatch)
     plots.plot_complexity(table, str(tmp_path / "c.png"))

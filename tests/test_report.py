@@ -217,7 +217,7 @@ def test_comparison_is_the_holm_corrected_paired_test_against_the_best_baseline(
 
 def test_failures_by_status(run_dir, tmp_path):
     table = load_results(hostile_folder(str(tmp_path / "evil")))
-    fails = report.failures(table)
+    fails = report.failures_by_run(table)
     assert sorted(fails["status"]) == ["diverged", "rejected"]
     assert set(fails["count"]) == {1}
     assert HOSTILE_REASON in fails["example_reason"].tolist()

@@ -15,13 +15,17 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from ..errors import ActsearchError
 from ..results import params_text
+from .files import write_into_folder
+from .formatting import missing
 
 __all__ = ["REFERENCES", "PlotError", "plot_activations", "plot_complexity", "plot_function", "plot_progress",
            "plot_scores", "plot_table", "top_expressions"]
@@ -64,16 +68,7 @@ def _save(fig, path):
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower().lstrip(".")
     fmt = ext if ext in fig.canvas.get_supported_filetypes() else "png"
-    parent = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise PlotError(f"cannot write {path}: cannot create folder {parent}: {exc.strerror or exc}") from None
-    try:
-        fig.savefig(path, format=fmt, dpi=DPI)
-    except OSError as exc:
-        raise PlotError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    return write_into_folder(path, lambda name: fig.savefig(name, format=fmt, dpi=DPI), PlotError)
 
 
 def _label(text: str) -> str:
@@ -89,6 +84,15 @@ def _integer_axis(axis) -> None:
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _annotate(ax, title: str, xlabel: str, ylabel: str, *, counts: str, grid: str = "both") -> None:
+    """Title and axis labels of a table's figure; ticks on whole numbers on the ``counts`` axis ("x" or "y")."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _integer_axis(ax.xaxis if counts == "x" else ax.yaxis)
+    ax.grid(alpha=0.3, axis=grid)
 
 
 def _no_data(ax, message: str) -> None:
@@ -111,16 +115,7 @@ def _robust_limits(arrays: Iterable[np.ndarray], cap: float) -> tuple[float, flo
 
 def _text(value) -> str:
     """A table cell as text; missing values are ''."""
-    if value is None:
-        return ""
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+    return "" if missing(value) else str(value)
 
 
 # --- selecting rows -----------------------------------------------------------------------
@@ -252,12 +247,12 @@ def plot_function(expr, path, *, x_range: tuple[float, float] = (-5.0, 5.0)):
 def plot_progress(table, path, *, by: str = "auto"):
     """Best validation score so far against search evaluations, one line per run or strategy.
 
-    The curves are :func:`actsearch.analysis.tables.progress` (ok and cached
+    The curves are :func:`actsearch.analysis.run_progress.progress` (ok and cached
     rows score; every search row counts as an evaluation).  ``by`` is
     ``run_id``, ``strategy`` (the median over its runs, the band from the worst
     to the best run) or ``auto`` (runs, or strategies past 8 runs).
     """
-    from .tables import progress
+    from .run_progress import progress
 
     if by not in ("auto", "run_id", "strategy"):
         raise PlotError(f"plot_progress: by={by!r}, expected run_id, strategy or auto")
@@ -289,7 +284,7 @@ def plot_progress(table, path, *, by: str = "auto"):
             stack = np.full((len(curves), length), np.nan)
             for j, c in enumerate(curves):
                 stack[j, : len(c)] = c
-            with _quiet():
+            with _all_nan_warnings_ignored():
                 mid, lo, hi = np.nanmedian(stack, 0), np.nanmin(stack, 0), np.nanmax(stack, 0)
             n = np.arange(1, length + 1)
             if np.isfinite(mid).any():
@@ -301,26 +296,17 @@ def plot_progress(table, path, *, by: str = "auto"):
         ax.legend(fontsize=8, loc="lower right")
     else:
         _no_data(ax, "no scored search evaluations")
-    ax.set_title("search progress: best validation score so far")
-    ax.set_xlabel("evaluations (search stage, every status)")
-    _integer_axis(ax.xaxis)
-    ax.set_ylabel("best validation score")
-    ax.grid(alpha=0.3)
+    _annotate(ax, "search progress: best validation score so far", "evaluations (search stage, every status)",
+              "best validation score", counts="x")
     return _save(fig, path)
 
 
-class _quiet:
-    """Silence numpy's 'All-NaN slice' warnings inside a block."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+@contextlib.contextmanager
+def _all_nan_warnings_ignored():
+    """Ignore RuntimeWarnings inside the block: numpy's 'All-NaN slice' where no run has a score yet."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        yield
 
 
 def plot_scores(table, path, *, bins: int = 20):
@@ -340,22 +326,19 @@ def plot_scores(table, path, *, bins: int = 20):
         ax.legend(fontsize=8, loc="upper left")
     else:
         _no_data(ax, "no ok search evaluations")
-    ax.set_title("distribution of validation scores (search stage, status ok)")
-    ax.set_xlabel("validation score")
-    ax.set_ylabel("evaluations")
-    _integer_axis(ax.yaxis)
-    ax.grid(alpha=0.3, axis="y")
+    _annotate(ax, "distribution of validation scores (search stage, status ok)", "validation score", "evaluations",
+              counts="y", grid="y")
     return _save(fig, path)
 
 
 def plot_complexity(table, path, *, annotate: int = 6):
     """Validation score against complexity (node count) of the search's ok rows, with the Pareto front.
 
-    The front is :func:`actsearch.analysis.tables.pareto_front`: for each
+    The front is :func:`actsearch.analysis.pareto.pareto_front`: for each
     complexity, the best candidate when it beats every simpler one; its
     ``annotate`` best points are labelled with their expressions.
     """
-    from .tables import pareto_front
+    from .pareto import pareto_front
 
     ok = _ok_search_rows(table)
     front = pareto_front(table)
@@ -378,11 +361,8 @@ def plot_complexity(table, path, *, annotate: int = 6):
         ax.legend(fontsize=8, loc="lower right")
     else:
         _no_data(ax, "no ok search evaluations")
-    ax.set_title("validation score against complexity")
-    ax.set_xlabel("complexity (nodes in the expression)")
-    _integer_axis(ax.xaxis)
-    ax.set_ylabel("validation score")
-    ax.grid(alpha=0.3)
+    _annotate(ax, "validation score against complexity", "complexity (nodes in the expression)", "validation score",
+              counts="x")
     return _save(fig, path)
 
 

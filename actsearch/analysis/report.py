@@ -26,9 +26,11 @@ from typing import Any
 
 from ..errors import ActsearchError
 from ..results import params_text
-from ..stats import ALPHA
+from .files import write_into_folder
+from .formatting import missing, number, plus_minus
+from .statistics import ALPHA, SCORED
 
-__all__ = ["ReportError", "comparison", "failures", "render_report", "write_report"]
+__all__ = ["ReportError", "comparison", "failures_by_run", "render_report", "write_report"]
 
 #: The reference of the statistical comparison (a baseline of the final stage).
 REFERENCE = "relu(x)"
@@ -84,40 +86,26 @@ def _combined(sources: list[_Source]):
 
 # --- formatting ---------------------------------------------------------------------------
 
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+#: What stands in the report's cells for a missing value.
+DASH = "\u2013"
 
 
 def _e(value) -> str:
     """Escaped text of a cell; a missing value is ''."""
-    return "" if _missing(value) else html.escape(str(value), quote=True)
+    return "" if missing(value) else html.escape(str(value), quote=True)
 
 
 def _num(value, digits: int = 4, signed: bool = False) -> str:
-    if _missing(value):
-        return "\u2013"
-    value = float(value)
-    if not math.isfinite(value):
-        return html.escape(str(value))
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return number(value, digits, signed=signed, blank=DASH)
 
 
 def _pm(mean, std, digits: int = 4) -> str:
-    if _missing(mean):
-        return "\u2013"
-    return _num(mean, digits) + ("" if _missing(std) else f" \u00b1 {_num(std, digits)}")
+    return plus_minus(mean, std, digits, blank=DASH)
 
 
 def _p(value) -> str:
-    if _missing(value):
-        return "\u2013"
+    if missing(value):
+        return DASH
     value = float(value)
     return "&lt; 0.001" if value < 0.001 else f"{value:.3f}"
 
@@ -147,7 +135,7 @@ def _leaderboard(rows, top: int):
 
 
 def _scores(cell) -> list:
-    if _missing(cell) or not str(cell).strip():
+    if missing(cell) or not str(cell).strip():
         return []
     try:
         values = json.loads(str(cell))
@@ -157,7 +145,7 @@ def _scores(cell) -> list:
 
 
 def comparison(table):
-    """The final stage of each run against its best baseline (:func:`actsearch.analysis.verdicts.final_comparison`).
+    """The final stage of each run against its best baseline (:func:`actsearch.analysis.statistics.final_comparison`).
 
     One row per final-stage row, ranked by validation score: ``run_id,
     expression, strategy, best_baseline, n`` (seeds paired with the best
@@ -165,8 +153,8 @@ def comparison(table):
     ci_high`` (its 95% interval), ``p`` (two-sided paired t-test), ``p_holm``
     (Holm-adjusted over the run's finalists) and ``verdict``.
 
-    >>> from actsearch.analysis.tables import demo_table
-    >>> comparison(demo_table())[["expression", "verdict"]]
+    >>> from actsearch import load_results
+    >>> comparison(load_results("tests/data/two-runs.csv"))[["expression", "verdict"]]
            expression              verdict
     0  x * sigmoid(x)  better than relu(x)
     1         relu(x)        best baseline
@@ -174,8 +162,7 @@ def comparison(table):
     """
     import pandas as pd
 
-    from ..stats import complete_pairs
-    from .verdicts import final_comparison
+    from .statistics import complete_pairs, final_comparison
 
     out = []
     for run, rows in _runs(table):
@@ -199,18 +186,20 @@ def comparison(table):
     return pd.DataFrame(out, columns=columns)
 
 
-def failures(table):
+def failures_by_run(table):
     """Rows that did not train to a score, by run, status and reason, with a count and an example.
 
     Reasons are grouped as in ``actsearch analyze``
-    (:func:`actsearch.analysis.tables.reason_group`); ``example`` is the first
-    expression of the group and ``example_reason`` its reason in full.
+    (:func:`actsearch.analysis.failure_counts.reason_group`); ``example`` is the first
+    expression of the group and ``example_reason`` its reason in full.  (``actsearch
+    analyze`` counts with :func:`actsearch.analysis.failure_counts.failures`
+    instead: every row, ok ones too, over all runs together.)
     """
     import pandas as pd
 
-    from .tables import reason_group
+    from .failure_counts import reason_group
 
-    bad = table[~table["status"].isin(["ok", "cached"])]
+    bad = table[~table["status"].isin(list(SCORED))]
     out = []
     for run, rows in _runs(bad):
         kinds = rows.assign(_kind=rows["reason"].astype(object).map(lambda r: reason_group(r) or "(no reason)"))
@@ -233,13 +222,13 @@ def _section_summary(table) -> str:
         ok = search[(search["status"] == "ok") & search["val_score"].notna()]
         best = ok.sort_values(["val_score", "eval_id"], ascending=[False, True], kind="mergesort").head(1)
         counts = search["status"].value_counts()
-        status_text = ", ".join(f"{s} {int(counts[s])}" for s in STATUSES if s in counts) or "\u2013"
-        strategies = ", ".join(_e(s) for s in dict.fromkeys(search["strategy"].dropna().tolist())) or "\u2013"
-        datasets = ", ".join(_e(s) for s in dict.fromkeys(group["dataset"].dropna().tolist())) or "\u2013"
+        status_text = ", ".join(f"{s} {int(counts[s])}" for s in STATUSES if s in counts) or DASH
+        strategies = ", ".join(_e(s) for s in dict.fromkeys(search["strategy"].dropna().tolist())) or DASH
+        datasets = ", ".join(_e(s) for s in dict.fromkeys(group["dataset"].dropna().tolist())) or DASH
         rows.append([
             f"<code>{_e(run)}</code>", strategies, datasets, str(len(search)), status_text,
-            f"<code>{_e(best['expression'].iloc[0])}</code>" if len(best) else "\u2013",
-            _num(best["val_score"].iloc[0]) if len(best) else "\u2013",
+            f"<code>{_e(best['expression'].iloc[0])}</code>" if len(best) else DASH,
+            _num(best["val_score"].iloc[0]) if len(best) else DASH,
             str(int((group["stage"] == "final").sum())),
         ])
     return ("<h2 id=\"summary\">Summary</h2>\n"
@@ -270,7 +259,7 @@ def _section_leaderboard(table, top: int) -> str:
             body.append([str(int(r["rank"])), f"{code}{_e(r['expression'])}</code>", _e(params), _e(r["source"]),
                          _e(r["stage"]), _e(r["status"]), _pm(r["val_score"], r["val_score_std"]),
                          _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
-                         _p(r["p_vs_best_holm"]), "\u2013" if _missing(r["verdict"]) else _e(r["verdict"]),
+                         _p(r["p_vs_best_holm"]), DASH if missing(r["verdict"]) else _e(r["verdict"]),
                          _num(r["diff_vs_relu"], signed=True), _e(r["complexity"]), _e(r["seeds"])])
         parts.append(_table(["#", "expression", "params", "source", "stage", "status", "val score", "test score",
                              "vs best baseline", "p (Holm)", "verdict", "vs relu", "complexity", "seeds"], body,
@@ -295,12 +284,12 @@ def _section_comparison(table) -> str:
     several = comp["run_id"].nunique() > 1
     body = []
     for _, r in comp.iterrows():
-        ci = "\u2013" if _missing(r["ci_low"]) else f"[{_num(r['ci_low'], signed=True)}, " \
+        ci = DASH if missing(r["ci_low"]) else f"[{_num(r['ci_low'], signed=True)}, " \
                                                       f"{_num(r['ci_high'], signed=True)}]"
         verdict = _e(r["verdict"])
         css = "better" if str(r["verdict"]).startswith("better") else \
             "worse" if str(r["verdict"]).startswith("worse") else "plain"
-        n = "\u2013" if r["verdict"] == "best baseline" else str(int(r["n"]))
+        n = DASH if r["verdict"] == "best baseline" else str(int(r["n"]))
         row = [f"<code>{_e(r['expression'])}</code>", _e(r["strategy"]), n,
                _num(r["diff"], signed=True), ci, _p(r["p"]), _p(r["p_holm"]),
                f'<span class="{css}">{verdict}</span>']
@@ -361,7 +350,7 @@ def _section_failures(table) -> str:
         vc = rows["status"].value_counts()
         counts.append([f"<code>{_e(run)}</code>"] + [str(int(vc.get(s, 0))) for s in STATUSES] + [str(len(rows))])
     parts = [head, _table(["run", *STATUSES, "rows"], counts, [""] + ["num"] * (len(STATUSES) + 1))]
-    fails = failures(table)
+    fails = failures_by_run(table)
     if fails.empty:
         parts.append("<p class=\"note\">Every evaluation trained to a score.</p>\n")
         return "".join(parts)
@@ -444,15 +433,9 @@ def write_report(tables_or_paths, out_html, *, top: int = 5, title: str | None =
     ``config.yaml`` (beside the CSV) is shown in the report.
     """
     text = render_report(tables_or_paths, top=top, title=title)
-    out_html = os.fspath(out_html)
-    parent = os.path.dirname(os.path.abspath(out_html))
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"cannot write {out_html}: cannot create folder {parent}: {exc.strerror or exc}") from None
-    try:
-        with open(out_html, "w", encoding="utf-8") as fh:
+
+    def write(name: str) -> None:
+        with open(name, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as exc:
-        raise ReportError(f"cannot write {out_html}: {exc.strerror or exc}") from None
-    return out_html
+
+    return write_into_folder(os.fspath(out_html), write, ReportError)
