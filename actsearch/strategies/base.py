@@ -8,6 +8,12 @@ strategy gets screening, caching, the results table and resuming for free.
 Resuming replays a finished table: the driver asks again with the same seed
 and tells each recorded outcome instead of training.  So a strategy must be
 deterministic given its seed and the outcomes it was told.
+
+Each strategy declares its options as a frozen dataclass (``options_type``,
+e.g. :class:`~actsearch.strategies.evolution.EvolutionOptions`);
+:func:`build_options` makes it from the ``{name: value}`` options the driver
+passes, converting CLI text by each field's type, and ``option_names`` are
+its fields.
 """
 
 from __future__ import annotations
@@ -234,8 +240,9 @@ class Strategy(ABC):
         self.space = space
         self.rng = rng
         self.budget = budget
-        #: the options as given (``settings`` holds them converted, with the defaults)
-        self.options = options
+        #: the options given, converted (``settings`` holds every option, with the defaults): the
+        #: driver reads ``options.get("pruner")``, which is None for ``pruner=none``
+        self.options = {name: getattr(self.settings, name) for name in options}
 
     @abstractmethod
     def ask(self) -> Candidate | None:
