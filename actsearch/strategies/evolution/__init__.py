@@ -4,12 +4,25 @@
   between DEAP trees and expressions;
 * :mod:`.mutations`: crossover and the mutation registry
   (``{name: (applies, operator)}``, as in DEAP's toolbox);
-* :mod:`.search`: the (mu + lambda) loop, :class:`EvolutionSearch`, and its
-  options, :class:`EvolutionOptions`.
+* :mod:`.search`: the (mu + lambda) loop, :class:`EvolutionSearch`;
+* :mod:`.options`: its options, :class:`EvolutionOptions`.
+
+DEAP loads with the first name taken from the three DEAP modules, not with
+this package, so ``--help`` and the CLI can read the options' defaults cheaply.
 """
 
-from .encoding import Encoding, Individual
-from .mutations import Variation
-from .search import DEFAULT_POPULATION, EvolutionOptions, EvolutionSearch
+from importlib import import_module
+
+from .options import DEFAULT_POPULATION, EvolutionOptions
+
+#: The names this package hands out from its DEAP modules, and where each lives.
+_LAZY = {"EvolutionSearch": ".search", "Encoding": ".encoding", "Individual": ".encoding",
+         "Variation": ".mutations"}
 
 __all__ = ["EvolutionSearch", "EvolutionOptions", "DEFAULT_POPULATION", "Encoding", "Individual", "Variation"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
