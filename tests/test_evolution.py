@@ -102,7 +102,7 @@ def test_parameter_mutation():
     ind = strategy.from_expression(parse("x * sigmoid(beta * x)", params={"beta": 2.9}))
     seen = set()
     for _ in range(200):
-        ind = strategy._mutate_param(ind)
+        ind = strategy.variation.mutate_param(ind)
         assert 0.1 <= ind.params["beta"] <= 3.0
         seen.add(ind.params["beta"])
     assert len(seen) > 50 and min(seen) < 1.5
@@ -294,7 +294,7 @@ def test_param_add_wraps_a_subtree_in_a_new_parameter():
     for _ in range(40):
         ind = strategy.from_expression(before)
         ind.params["beta"] = 2.2  # a stale value for a parameter the tree does not use
-        after = strategy.to_expression(strategy._mutate_param_add(ind))
+        after = strategy.to_expression(strategy.variation.mutate_param_add(ind))
         assert n_params(after.tree) == 1 and len(ind) == size(before.tree) + 2
         assert before.tree in list(unwrapped(after.tree))  # mul(beta, subtree) around one subtree
         assert after.params == {"beta": 1.0} == ind.params  # a new parameter starts at its default
@@ -307,7 +307,7 @@ def test_param_add_wraps_a_subtree_in_a_new_parameter():
 def test_param_add_shares_a_parameter_already_in_the_tree():
     strategy = make("gp_tree", seed=3)
     before = parse("x * sigmoid(beta * x)", params={"beta": 2.5})
-    after = strategy.to_expression(strategy._mutate_param_add(strategy.from_expression(before)))
+    after = strategy.to_expression(strategy.variation.mutate_param_add(strategy.from_expression(before)))
     assert n_params(after.tree) == 2 and after.params == {"beta": 2.5}
     assert before.tree in list(unwrapped(after.tree))
 
@@ -318,7 +318,7 @@ def test_param_add_prefers_an_unused_parameter():
     strategy = EvolutionSearch(space, np.random.default_rng(0), 10)
     for _ in range(10):
         ind = strategy.from_expression(parse("tanh(alpha * x)", params={"alpha": 0.4}))
-        after = strategy.to_expression(strategy._mutate_param_add(ind))
+        after = strategy.to_expression(strategy.variation.mutate_param_add(ind))
         assert after.params == {"alpha": 0.4, "beta": 1.0}
 
 
@@ -326,17 +326,17 @@ def test_param_remove_freezes_a_parameter_into_a_constant():
     strategy = make("gp_tree", seed=3)
     before = parse("x * sigmoid(beta * x) + beta", params={"beta": 1.734})
     ind = strategy.from_expression(before)
-    once = strategy.to_expression(strategy._mutate_param_remove(ind))
+    once = strategy.to_expression(strategy.variation.mutate_param_remove(ind))
     assert n_params(once.tree) == 1 and once.params == {"beta": 1.734}
     assert 1.734 in [n.value for n in walk(once.tree) if isinstance(n, Const)]
     assert np.array_equal(values(once), values(before))
-    twice = strategy.to_expression(strategy._mutate_param_remove(ind))
+    twice = strategy.to_expression(strategy.variation.mutate_param_remove(ind))
     assert n_params(twice.tree) == 0 and twice.params == {} and "beta" not in ind.params
     assert np.array_equal(values(twice), values(before))
     assert twice.fingerprint == before.fingerprint
-    assert strategy._param_positions(ind) == []
+    assert strategy.variation.param_positions(ind) == []
     # brought back, the dropped parameter starts afresh at its default
-    again = strategy.to_expression(strategy._mutate_param_add(ind))
+    again = strategy.to_expression(strategy.variation.mutate_param_add(ind))
     assert again.params == {"beta": 1.0}
 
 
@@ -345,14 +345,14 @@ def test_in_a_search_the_parameter_mutations_change_the_function():
     strategy = make("gp_tree", seed=5)
     add = parse("tanh(x) + 0.5 * x")
     for _ in range(20):
-        child = strategy.to_expression(strategy._mutate_param_add(strategy.from_expression(add), step=True))
+        child = strategy.to_expression(strategy.variation.mutate_param_add(strategy.from_expression(add), step=True))
         assert n_params(child.tree) == 1 and 0.1 <= child.params["beta"] <= 3.0
         assert np.array_equal(values(child, beta=1.0), values(add))  # the structure is the same as without the step
         assert child.fingerprint != add.fingerprint or child.params["beta"] == 1.0
     remove = parse("x * sigmoid(beta * x)", params={"beta": 1.7})
     frozen = []
     for _ in range(20):
-        child = strategy.to_expression(strategy._mutate_param_remove(strategy.from_expression(remove), step=True))
+        child = strategy.to_expression(strategy.variation.mutate_param_remove(strategy.from_expression(remove), step=True))
         assert n_params(child.tree) == 0
         (const,) = [n.value for n in walk(child.tree) if isinstance(n, Const)]
         frozen.append(const)
@@ -364,8 +364,8 @@ def mutation_origins(strategy, text, n=300, **params):
     origins = set()
     for _ in range(n):
         ind = strategy.from_expression(parse(text, params=params))
-        child, origin = strategy._mutate(ind)
-        strategy._finish(child, origin)
+        child, origin = strategy.variation.mutate(ind)
+        strategy.finish(child, origin)
         origins.add(origin)
         if origin in ("mut_param_add", "mut_param_remove"):
             assert child.height <= strategy.max_height and len(child) <= strategy.max_size
@@ -390,18 +390,18 @@ def test_param_mutations_offered_only_when_they_apply():
 def test_param_add_respects_the_static_limits():
     strategy = make("gp_tree", seed=0, max_height=2, max_size=4)
     ind = strategy.from_expression(parse("tanh(x)"))
-    assert strategy._wrap_sites(ind) == [0, 1]  # exactly at the limits: height 2, 4 nodes
+    assert strategy.variation.wrap_sites(ind) == [0, 1]  # exactly at the limits: height 2, 4 nodes
     for _ in range(20):
-        child = strategy._mutate_param_add(copy.deepcopy(ind))
+        child = strategy.variation.mutate_param_add(copy.deepcopy(ind))
         assert child.height == 2 and len(child) == 4
     for text in ("tanh(sigmoid(x))", "x + tanh(x)", "x + 0.5"):  # too high, too big (twice)
-        assert strategy._wrap_sites(strategy.from_expression(parse(text))) == []
+        assert strategy.variation.wrap_sites(strategy.from_expression(parse(text))) == []
         assert "mut_param_add" not in mutation_origins(strategy, text, n=100)
     deep = make("gp_tree", seed=0)  # height 4, the limit: only the leaves at depth < 4 can be wrapped
     ind = deep.from_expression(parse("tanh(sigmoid(x + abs(x)))"))
     assert ind.height == 4
-    assert deep._wrap_sites(ind) == [3]  # x, the first argument of add, at depth 3
-    child = deep.to_expression(deep._mutate_param_add(ind))
+    assert deep.variation.wrap_sites(ind) == [3]  # x, the first argument of add, at depth 3
+    child = deep.to_expression(deep.variation.mutate_param_add(ind))
     assert str(child) == "tanh(sigmoid(beta * x + abs(x)))" and depth(child.tree) == 4
 
 
@@ -428,5 +428,47 @@ def test_param_add_after_a_parameter_came_back_without_a_value():
     ind = strategy.from_expression(parse("x * sigmoid(beta * x)", params={"beta": 2.0}))
     del ind.params["beta"]
     assert strategy.to_expression(ind).params == {"beta": 1.0}
-    child = strategy.to_expression(strategy._mutate_param_add(ind, step=True))
+    child = strategy.to_expression(strategy.variation.mutate_param_add(ind, step=True))
     assert n_params(child.tree) == 2 and 0.1 <= child.params["beta"] <= 3.0
+
+
+#: Seed 0's first proposals on gp_tree (population 6, offspring 4, scored against swish), as the
+#: single-module evolution.py proposed them before it became a subpackage: a refactoring must keep them.
+PINNED_SEED_0 = [
+    ("(sin(1.33) + (-0.71 - x)) / cos(cos(1.31))", {}, "init"),
+    ("max(beta / beta, atan(x))", {"beta": 1.0}, "init"),
+    ("softplus(x) + sigmoid(x)", {}, "init"),
+    ("exp(tanh(tanh(x)))", {}, "init"),
+    ("atan(sin(1.42 / x))", {}, "init"),
+    ("exp(x / beta)", {"beta": 1.0}, "init"),
+    ("log(softplus(x) + sigmoid(x))", {}, "mut_insert"),
+    ("softplus(erf(x)) + sigmoid(x)", {}, "mut_uniform_half"),
+    ("exp(tanh(tanh(tanh(x))))", {}, "mut_insert"),
+    ("exp(tanh(x))", {}, "crossover"),
+    ("exp(erf(x))", {}, "mut_node_replacement"),
+    ("-x", {}, "mut_uniform_grow"),
+    ("x + sigmoid(x)", {}, "mut_shrink"),
+    ("softplus(erf(x)) + x", {}, "crossover"),
+    ("exp(beta * tanh(x))", {"beta": 1.402}, "mut_param_add"),
+    ("exp(atan(x))", {}, "mut_node_replacement"),
+    ("cos(x) + sigmoid(x)", {}, "mut_uniform_explore"),
+    ("x", {}, "mut_uniform_grow"),
+]
+
+
+def test_a_seed_gives_the_pinned_proposals():
+    cands, _ = run(make("gp_tree", seed=0, population=6, offspring=4), SWISH, len(PINNED_SEED_0))
+    got = [(str(c.expression), dict(c.expression.params), c.info["origin"]) for c in cands]
+    assert got == PINNED_SEED_0
+
+
+def test_the_mutation_registry_says_which_mutations_apply():
+    strategy = make("gp_tree", seed=0)
+    registry = strategy.variation.mutations
+    assert list(registry) == ["uniform_grow", "uniform_half", "node_replacement", "insert", "shrink",
+                              "ephemeral", "param", "param_add", "param_remove"]
+    applies = {name: check(strategy.from_expression(parse("tanh(x) + 0.5 * x"))) for name, (check, _) in
+               registry.items()}
+    # a constant to redraw and subtrees to wrap, but no parameter to perturb or freeze
+    assert applies == {"uniform_grow": True, "uniform_half": True, "node_replacement": True, "insert": True,
+                       "shrink": True, "ephemeral": True, "param": False, "param_add": True, "param_remove": False}

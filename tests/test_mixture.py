@@ -115,7 +115,7 @@ def test_tree_spaces_and_bad_options_are_one_line_errors(capsys, tmp_path):
         MixtureSearch(two_units, np.random.default_rng(0), 5)
     out = tmp_path / "run"
     for args, message in [(["--space", "gp_tree"], "needs a core_unit space"),
-                          (["--option", "arch_lr=-1"], "arch_lr=-1.0"),
+                          (["--option", "arch_lr=-1"], "mixture option 'arch_lr': expected a positive number, got -1.0"),
                           (["--option", "lr=0.1"], "strategy 'mixture' has no option 'lr'; its options: arch_lr")]:
         assert main(["search", "--strategy", "mixture", *args, "--out", str(out), "--no-progress"]) == 2
         err = capsys.readouterr().err.strip().splitlines()

@@ -238,9 +238,9 @@ def test_no_pruner_and_pruner_errors(small):
     with pytest.raises(ConfigError) as err:
         make(small, objectives=("val_score", "complexity"), pruner="median")
     assert "\n" not in str(err.value) and "single objective" in str(err.value)
-    with pytest.raises(ConfigError, match="unknown optuna pruner"):
+    with pytest.raises(ConfigError, match="optuna option .pruner.: expected one of median, successive_halving, hyperband, got .asha."):
         make(small, pruner="asha")
-    with pytest.raises(ConfigError, match="unknown optuna sampler"):
+    with pytest.raises(ConfigError, match="optuna option .sampler.: expected one of tpe, cmaes, random, nsga2, got .grid."):
         make(small, sampler="grid")
 
 

@@ -99,3 +99,101 @@ def test_warm_start_comes_first(name):
         firsts.append(c.expression.fingerprint)
         strategy.tell(c, objective(c.expression))
     assert wanted.fingerprint in firsts
+
+
+# --- typed options ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_options_are_a_frozen_dataclass_whose_fields_are_the_option_names(name):
+    import dataclasses
+
+    cls = get_strategy(name)
+    assert dataclasses.is_dataclass(cls.options_type) and cls.options_type.__dataclass_params__.frozen
+    settings = cls.options_type()
+    field = next(iter(dataclasses.fields(settings)), None)
+    if field is not None:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(settings, field.name, None)
+    assert cls.option_names == tuple(f.name for f in dataclasses.fields(cls.options_type))
+
+
+def test_option_names_are_the_documented_ones():
+    assert get_strategy("random").option_names == () == get_strategy("exhaustive").option_names
+    assert get_strategy("mixture").option_names == ("arch_lr", "epochs")
+    assert set(get_strategy("evolution").option_names) == {
+        "population", "offspring", "tournament", "cxpb", "elite", "hall_of_fame", "max_tries", "max_height",
+        "max_size", "init_max_height"}
+    assert set(get_strategy("surrogate").option_names) == {
+        "batch", "pool", "kappa", "n_initial", "prescreen", "flow", "model", "k", "margin", "baselines", "init"}
+    assert set(get_strategy("optuna").option_names) == {
+        "sampler", "pruner", "pruner_options", "objectives", "batch", "dedupe", "storage", "study_name",
+        "n_startup_trials", "multivariate", "group", "population_size"}
+
+
+@pytest.mark.parametrize("name,option,value,words", [
+    ("evolution", "population", "many", ["evolution", "'population'", "whole number", "'many'"]),
+    ("evolution", "cxpb", 1.5, ["evolution", "'cxpb'", "[0.0, 1.0]", "1.5"]),
+    ("optuna", "dedupe", "maybe", ["optuna", "'dedupe'", "true or false", "'maybe'"]),
+    ("optuna", "sampler", "grid", ["optuna", "'sampler'", "tpe, cmaes, random, nsga2", "'grid'"]),
+    ("surrogate", "kappa", "big", ["surrogate", "'kappa'", "number", "'big'"]),
+    ("surrogate", "model", "forest", ["surrogate", "'model'", "knn, gp", "'forest'"]),
+    ("mixture", "epochs", 0, ["mixture", "'epochs'", "at least 1", "0"]),
+    ("random", "pool", 5, ["strategy 'random' has no option 'pool'", "its options: none"]),
+])
+def test_a_bad_option_is_a_one_line_error_naming_it(name, option, value, words):
+    from actsearch.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        get_strategy(name)(load_space("small"), np.random.default_rng(0), 10, **{option: value})
+    message = str(err.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_option_text_is_converted_by_the_declared_type():
+    from dataclasses import dataclass
+
+    from actsearch.strategies.base import build_options, option
+
+    @dataclass(frozen=True)
+    class Example:
+        flag: bool = False
+        count: int = 3
+        rate: float = 0.5
+        limit: int | None = None
+        names: tuple[str, ...] = ("a",)
+        formulas: tuple[str, ...] = option((), separator=";")
+
+    got = build_options(Example, {"flag": "on", "count": "20", "rate": "1e-3", "limit": "none",
+                                  "names": "x, y", "formulas": "max(x, 0); tanh(x)"}, "example")
+    assert got == Example(flag=True, count=20, rate=0.001, limit=None, names=("x", "y"),
+                          formulas=("max(x, 0)", "tanh(x)"))
+    assert [build_options(Example, {"flag": word}, "example").flag for word in
+            ("true", "false", "yes", "no", "on", "off", "1", "0", "TRUE", True, False)] == \
+        [True, False, True, False, True, False, True, False, True, True, False]
+    assert build_options(Example, {"limit": "7"}, "example").limit == 7
+    assert build_options(Example, {"limit": None}, "example").limit is None
+    assert build_options(Example, {"count": 4.0, "rate": 2}, "example") == Example(count=4, rate=2.0)
+    assert build_options(Example, {}, "example") == Example()
+    from actsearch.errors import ConfigError
+
+    for bad in [{"count": "2.5"}, {"count": 2.5}, {"count": True}, {"rate": "fast"}, {"flag": "maybe"},
+                {"flag": 2}, {"limit": "some"}, {"names": 3}]:
+        with pytest.raises(ConfigError, match=f"example option '{next(iter(bad))}'"):
+            build_options(Example, bad, "example")
+
+
+def test_strategies_read_their_converted_options():
+    evolution = get_strategy("evolution")(load_space("small"), np.random.default_rng(0), 10, population="6",
+                                          cxpb="0.25")
+    assert (evolution.mu, evolution.lam, evolution.cxpb) == (6, 6, 0.25)
+    optuna = get_strategy("optuna")(load_space("small"), np.random.default_rng(0), 10, dedupe="off",
+                                    pruner="none", batch="2")
+    assert (optuna.dedupe, optuna.pruner_name, optuna.batch_size) == (False, None, 2)
+    # the options given, converted: the driver's check for a pruner (options.get("pruner")) sees none
+    assert optuna.options == {"dedupe": False, "pruner": None, "batch": 2}
+    surrogate = get_strategy("surrogate")(load_space("small"), np.random.default_rng(0), 10, prescreen="false",
+                                          baselines="relu(x); max(x, 0.1 * x)")
+    assert surrogate.prescreen is False
+    assert [str(e) for e, _ in surrogate.queue] == ["relu(x)", "max(x, 0.1 * x)"]

@@ -8,12 +8,22 @@ strategy gets screening, caching, the results table and resuming for free.
 Resuming replays a finished table: the driver asks again with the same seed
 and tells each recorded outcome instead of training.  So a strategy must be
 deterministic given its seed and the outcomes it was told.
+
+Each strategy declares its options as a frozen dataclass (``options_type``,
+e.g. :class:`~actsearch.strategies.evolution.EvolutionOptions`);
+:func:`build_options` makes it from the ``{name: value}`` options the driver
+passes, converting CLI text by each field's type, and ``option_names`` are
+its fields.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import types
+import typing
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -68,6 +78,145 @@ class Outcome:
         return self.val_score if math.isfinite(self.val_score) else -math.inf
 
 
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a strategy that takes none."""
+
+
+#: The words an option of type bool accepts, as CLI or YAML text.
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+#: The words an optional option accepts for "not set".
+NONE_WORDS = ("none", "null", "")
+
+
+def build_options(options_type: type, values: Mapping[str, Any], strategy: str):
+    """The frozen options dataclass of a strategy from a ``{name: value}`` mapping.
+
+    Values may be typed already or text from the command line (``"20"``,
+    ``"0.5"``, ``"off"``): each is converted to its field's declared type
+    (``bool``, ``int``, ``float``, ``str``, ``tuple[str, ...]``, ``dict``, or
+    any of them ``| None``); a field's ``metadata`` may give ``choices`` and
+    a ``low``/``high`` bound, and ``separator`` for a tuple given as text
+    (default ``,``).  A name that is not a field, or a value that does not
+    convert, is a one-line :class:`~actsearch.errors.ConfigError` naming the
+    strategy and the option.
+
+    >>> @dataclass(frozen=True)
+    ... class Example:
+    ...     size: int = 20
+    ...     rate: float | None = None
+    ...     on: bool = True
+    >>> build_options(Example, {"size": "8", "rate": "0.5", "on": "off"}, "example")
+    Example(size=8, rate=0.5, on=False)
+    >>> build_options(Example, {"size": "many"}, "example")
+    Traceback (most recent call last):
+    ...
+    actsearch.errors.ConfigError: example option 'size': expected a whole number, got 'many'
+    """
+    from ..errors import ConfigError
+
+    fields = {f.name: f for f in dataclasses.fields(options_type)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        known = ", ".join(fields) or "none"
+        raise ConfigError(f"strategy {strategy!r} has no option {unknown[0]!r}; its options: {known}")
+    hints = typing.get_type_hints(options_type)
+    converted = {}
+    for name, value in values.items():
+        try:
+            converted[name] = _checked(_converted(hints[name], value, fields[name].metadata), fields[name].metadata)
+        except ValueError as exc:
+            raise ConfigError(f"{strategy} option {name!r}: {exc}") from None
+    return options_type(**converted)
+
+
+def _converted(kind, value, metadata: Mapping):
+    """``value`` as the type ``kind``; ValueError saying what was expected."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in args:
+        if value is None or (isinstance(value, str) and value.strip().lower() in NONE_WORDS):
+            return None
+        (kind,) = [a for a in args if a is not type(None)]
+    if kind is Any:
+        return value
+    if kind is bool:
+        return _bool(value)
+    if kind is int:
+        return _int(value)
+    if kind is float:
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ValueError(f"expected a number, got {value!r}")
+    if kind is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"expected text, got {value!r}")
+    if typing.get_origin(kind) is tuple:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(metadata.get("separator", ",")) if v.strip()]
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ValueError(f"expected a list of names, got {value!r}")
+    if typing.get_origin(kind) is dict or kind is dict:
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise ValueError(f"expected a mapping such as {{n_startup_trials: 2}}, got {value!r}")
+    raise TypeError(f"options of type {kind} are not supported")
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ValueError(f"expected true or false (or {', '.join(TRUE_WORDS[1:] + FALSE_WORDS[1:])}), got {value!r}")
+
+
+def _int(value) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def _checked(value, metadata: Mapping):
+    """``value`` if it is one of the field's ``choices`` and within its ``low``/``high`` bounds."""
+    choices = metadata.get("choices")
+    if value is not None and choices is not None and value not in choices:
+        raise ValueError(f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+    low, high = metadata.get("low"), metadata.get("high")
+    if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+        bounds = f"at least {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"expected {bounds}, got {value!r}")
+    return value
+
+
+def option(default, **metadata):
+    """A field of an options dataclass, with its ``choices``, ``low``/``high`` bounds or ``separator``.
+
+    >>> @dataclass(frozen=True)
+    ... class Example:
+    ...     size: int = option(20, low=1)
+    >>> build_options(Example, {"size": 0}, "example")
+    Traceback (most recent call last):
+    ...
+    actsearch.errors.ConfigError: example option 'size': expected at least 1, got 0
+    """
+    return field(default=default, metadata=metadata)
+
+
 class Strategy(ABC):
     """Base class: proposes candidates from a space and learns from outcomes."""
 
@@ -77,20 +226,23 @@ class Strategy(ABC):
     #: of parallel work.  It belongs to the strategy, never to the number of
     #: workers, so a search gives the same table however it is executed.
     batch_size: int = 1
-    #: the options the strategy understands; any other is a one-line error
+    #: the frozen dataclass of the options the strategy understands; any other is a one-line error
+    options_type: type = NoOptions
+    #: the options' names, from ``options_type``'s fields (set for each subclass)
     option_names: tuple[str, ...] = ()
 
-    def __init__(self, space: Space, rng: np.random.Generator, budget: int, **options):
-        unknown = sorted(set(options) - set(self.option_names))
-        if unknown:
-            from ..errors import ConfigError
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.option_names = tuple(f.name for f in dataclasses.fields(cls.options_type))
 
-            known = ", ".join(self.option_names) or "none"
-            raise ConfigError(f"strategy {self.name!r} has no option {unknown[0]!r}; its options: {known}")
+    def __init__(self, space: Space, rng: np.random.Generator, budget: int, **options):
+        self.settings = build_options(self.options_type, options, self.name)
         self.space = space
         self.rng = rng
         self.budget = budget
-        self.options = options
+        #: the options given, converted (``settings`` holds every option, with the defaults): the
+        #: driver reads ``options.get("pruner")``, which is None for ``pruner=none``
+        self.options = {name: getattr(self.settings, name) for name in options}
 
     @abstractmethod
     def ask(self) -> Candidate | None:

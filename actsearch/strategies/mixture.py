@@ -29,14 +29,15 @@ megabytes for the Ramachandran space.
 The logits start at ``1e-3 * N(0, 1)`` from the strategy's generator, as in
 DARTS, so the seed matters.
 
-Options: ``arch_lr`` (the logits' learning rate, 0.03), ``epochs`` (of the
-mixture training; default the protocol's).
+Options (:class:`MixtureOptions`): ``arch_lr`` (the logits' learning rate,
+0.03), ``epochs`` (of the mixture training; default the protocol's).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..expression import Expression
 from ..expression.tree import Call, Node, Param, Var, param_names
-from .base import Candidate, Outcome, Strategy
+from .base import Candidate, Outcome, Strategy, option
 
 #: Prefix of the logit parameters; ``TrainConfig.learnable`` matches ``logit_*``.
 LOGIT = "logit"
@@ -132,11 +133,23 @@ def best_assignments(weights: list[np.ndarray]):
                     heapq.heappush(heap, (score(nxt), nxt))
 
 
+@dataclass(frozen=True)
+class MixtureOptions:
+    """The options of :class:`MixtureSearch`: the logits' learning rate and the mixture's epochs.
+
+    >>> MixtureOptions().arch_lr
+    0.03
+    """
+
+    arch_lr: float = 0.03
+    epochs: int | None = option(None, low=1)  # default: the protocol's
+
+
 class MixtureSearch(Strategy):
     """Train one softmax mixture of the whole space, then ask its strongest assignments."""
 
     name = "mixture"
-    option_names = ("arch_lr", "epochs")
+    options_type = MixtureOptions
     batch_size = 8  # after the mixture, proposals do not depend on outcomes
 
     def __init__(self, space, rng, budget, **options):
@@ -147,11 +160,10 @@ class MixtureSearch(Strategy):
             raise ConfigError(f"the mixture strategy mixes one-unit candidates; {space.name!r} allows "
                               f"units {list(space.units)}")
         self.units = 1
-        self.arch_lr = float(options.get("arch_lr", 0.03))
-        epochs = options.get("epochs")
-        if not (self.arch_lr > 0 and math.isfinite(self.arch_lr)) or (epochs is not None and int(epochs) < 1):
-            raise ConfigError(f"mixture options arch_lr={self.arch_lr}, epochs={epochs}: expected positive values")
-        self.epochs = None if epochs is None else int(epochs)
+        self.arch_lr = self.settings.arch_lr
+        if not (self.arch_lr > 0 and math.isfinite(self.arch_lr)):
+            raise ConfigError(f"mixture option 'arch_lr': expected a positive number, got {self.arch_lr}")
+        self.epochs = self.settings.epochs
         mixture, self.logits = mixture_expression(space)
         # As DARTS: logits start at 1e-3 * N(0, 1), nearly uniform weights with the ties broken by the seed.
         start = {name: round(1e-3 * float(rng.standard_normal()), 9) for names in self.logits.values()

@@ -1,0 +1,172 @@
+"""A core-unit space as Optuna parameters: sampling a trial, and matching warm-start candidates to parameters.
+
+A trial samples, in order, the number of units (only when the space allows
+more than one), one categorical per slot (``u1_0``, ``u2_0``, ``b_0``,
+``in1_1``, ...) and one float per parameter that the built expression has
+(``beta_u1``, ``beta_b_0``, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from typing import Any
+
+from ...expression import Expression
+from ...spaces import Space
+
+#: The range of a parameter whose base name the space does not list.
+DEFAULT_RANGE = (0.1, 3.0)
+#: Above this many slot assignments, warm start indexes only the one-unit candidates.
+MAX_INDEX = 100_000
+
+SUFFIX = re.compile(r"^(?P<base>.+?)_(?:u1|u2|b)(?:_\d+)?$")
+
+
+def sampled_range(space: Space, param: str, default: float) -> tuple[float, float] | None:
+    """The sampling range of a renamed parameter, or None to keep its value.
+
+    ``beta_u1`` takes the range of ``beta`` in the space; a parameter the
+    space does not list gets :data:`DEFAULT_RANGE`, unless its default lies
+    outside it (``eps``, a guard against log(0), stays as it is).
+
+    >>> from actsearch.spaces import load_space
+    >>> sampled_range(load_space("small"), "eps_u1", 1e-6) is None
+    True
+    """
+    m = SUFFIX.match(param)
+    base = m.group("base") if m else param
+    if base in space.params:
+        return space.params[base]
+    lo, hi = DEFAULT_RANGE
+    return (lo, hi) if lo <= default <= hi else None
+
+
+def sample(trial, space: Space) -> tuple[dict, Expression]:
+    """Sample a candidate in an Optuna trial: its slot choices and its expression."""
+    units = space.units
+    n_units = int(trial.suggest_categorical("n_units", list(units))) if len(units) > 1 else units[0]
+    choices: dict[str, Any] = {"n_units": n_units}
+    for slot, options in space.slots(n_units):
+        choices[slot] = trial.suggest_categorical(slot, options)
+    expr = space.build(choices, n_units)
+    values = dict(expr.params)
+    for param, default in expr.params.items():
+        bounds = sampled_range(space, param, default)
+        if bounds is not None:
+            values[param] = trial.suggest_float(param, *bounds)
+    if values != expr.params:
+        expr = Expression(expr.tree, values)
+    return choices, expr
+
+
+def params_for(space: Space, choices: dict, values: dict | None = None) -> dict | None:
+    """Optuna parameters for slot choices (and parameter values), or None if invalid.
+
+    Parameter values outside the space's range are clipped into it.
+    """
+    units = space.units
+    n_units = choices.get("n_units")
+    if n_units is None:
+        n_units = 1 + max((int(k.rsplit("_", 1)[1]) for k in choices
+                           if k[:2] in ("u1", "u2", "b_") and k.rsplit("_", 1)[-1].isdigit()), default=0)
+    if n_units not in units:
+        return None
+    params: dict[str, Any] = {"n_units": int(n_units)} if len(units) > 1 else {}
+    full = {}
+    for slot, options in space.slots(n_units):
+        value = choices.get(slot)
+        if value is None and slot.startswith("in"):  # build's defaults: previous unit and x
+            k = int(slot.rsplit("_", 1)[1])
+            value = f"unit{k - 1}" if slot.startswith("in1") else "x"
+        if value not in options:
+            return None
+        full[slot] = params[slot] = value
+    try:
+        expr = space.build(full, n_units)
+    except Exception:  # noqa: BLE001 - a broken choices dict is simply not a match
+        return None
+    values = {**(values or {}), **{k: v for k, v in choices.items() if k in expr.params}}
+    for param, default in expr.params.items():
+        bounds = sampled_range(space, param, default)
+        if bounds is not None:
+            lo, hi = bounds
+            params[param] = min(max(float(values.get(param, default)), lo), hi)
+    return params
+
+
+class WarmStartIndex:
+    """Matches warm-start items to Optuna parameters of a space (see :meth:`OptunaSearch.warm_start`).
+
+    The index of every assignment (only the one-unit ones in a big space) is
+    built on the first plain expression.
+    """
+
+    def __init__(self, space: Space):
+        self.space = space
+        self._index: list[tuple[dict, Expression]] | None = None
+        self._by_tree: dict = {}
+        self._by_fp: dict[str, int] = {}
+
+    def _build(self) -> None:
+        space = self.space
+        self._index = []
+        one_unit = math.prod(len(c) for _, c in space.slots(1))
+        if space.size() <= MAX_INDEX:
+            assignments = space.enumerate()
+        elif 1 in space.units and one_unit <= MAX_INDEX:
+            assignments = one_unit_assignments(space.enumerate())
+        else:
+            assignments = iter(())
+        for choices in assignments:
+            expr = space.build(choices, choices["n_units"])
+            i = len(self._index)
+            self._index.append((choices, expr))
+            self._by_tree.setdefault(expr.tree, i)
+            with contextlib.suppress(Exception):
+                self._by_fp.setdefault(expr.fingerprint, i)
+
+    def match(self, item) -> dict | None:
+        """Optuna parameters for a dict of slot choices, an Expression with ``choices``, or a plain Expression."""
+        if isinstance(item, dict):
+            return params_for(self.space, item)
+        choices = getattr(item, "choices", None)
+        if isinstance(choices, dict):
+            return params_for(self.space, choices, getattr(item, "params", None))
+        if not isinstance(item, Expression):
+            return None
+        if self._index is None:
+            self._build()
+        i = self._by_tree.get(item.tree)
+        if i is not None:
+            return params_for(self.space, self._index[i][0], item.params)
+        try:
+            fp = item.fingerprint
+        except Exception:  # noqa: BLE001
+            return None
+        i = self._by_fp.get(fp)
+        if i is not None:
+            return params_for(self.space, self._index[i][0])
+        return self._match_by_position(item, fp)
+
+    def _match_by_position(self, item: Expression, fp: str) -> dict | None:
+        """The same function up to parameter names: try the values by position."""
+        if not item.params:
+            return None
+        values = list(item.params.values())
+        for choices, expr in self._index:
+            if len(expr.params) == len(values):
+                renamed = dict(zip(expr.params, values))
+                with contextlib.suppress(Exception):
+                    if Expression(expr.tree, renamed).fingerprint == fp:
+                        return params_for(self.space, choices, renamed)
+        return None
+
+
+def one_unit_assignments(assignments):
+    """The one-unit assignments, which :meth:`Space.enumerate` yields first."""
+    for choices in assignments:
+        if choices["n_units"] != 1:
+            return
+        yield choices
