@@ -186,7 +186,7 @@ def _strategy(config: SearchConfig, space: Space, workers: int, dask: str | None
     # the strategy checks its options before anything is written
     strategy = get_strategy(config.strategy)(space, np.random.default_rng(config.seed), config.budget,
                                              **config.strategy_options)
-    if (workers > 1 or dask) and strategy.options.get("pruner"):
+    if (workers > 1 or dask) and getattr(strategy.settings, "pruner", None):
         raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
                           "on an Optuna storage")
     return strategy

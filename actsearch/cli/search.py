@@ -152,6 +152,7 @@ def _strategy_options(args) -> dict:
 def run(args) -> int:
     """Run (or resume) the search the options describe and print its summary; the exit code (130 if interrupted)."""
     from ..driver import SearchConfig, run_search
+    from ..strategies import strategy_settings
 
     options = _strategy_options(args)
     config = SearchConfig(space=args.space, strategy=args.strategy, dataset=args.dataset, target=args.target,
@@ -161,7 +162,8 @@ def run(args) -> int:
                           train=training_config(args))
     out, note = (args.out, "") if args.out else default_folder(args, config)
     workers = args.workers
-    if options.get("pruner") and workers > 1 and not args.dask and not (args.storage or args.study):
+    pruned = getattr(strategy_settings(args.strategy, options), "pruner", None)
+    if pruned and workers > 1 and not args.dask and not (args.storage or args.study):
         # a pruner reads each trial's per-epoch scores as they come, so the trial trains where the study is
         print(f"actsearch search: pruning trains in one process, not {workers} workers "
               "(for parallel pruning: actsearch worker processes on an Optuna storage)", file=sys.stderr)

@@ -18,9 +18,9 @@ def quiet_optuna():
     storage heartbeats are meant for ``Study.optimize`` (workers run the heartbeat themselves)."""
     import warnings
 
-    from ..strategies.optuna_search import _quiet  # the strategy's own quieting; public after the merge
+    from ..strategies.optuna_search import quiet
 
-    with _quiet(), warnings.catch_warnings():
+    with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
         yield
 

@@ -287,3 +287,13 @@ def get_strategy(name: str) -> type[Strategy]:
         raise ConfigError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
     module, cls = STRATEGIES[name].split(":")
     return getattr(import_module(module), cls)
+
+
+def strategy_settings(name: str, options: Mapping[str, Any]):
+    """The options dataclass that strategy ``name`` builds from ``options`` (text converted, defaults filled).
+
+    >>> strategy_settings("optuna", {"pruner": "none"}).pruner is None
+    True
+    """
+    cls = get_strategy(name)
+    return build_options(cls.options_type, options, cls.name)

@@ -9,8 +9,5 @@
 from .search import FAILED_COST, FAILED_SCORE, OptunaOptions, OptunaSearch
 from .study import OBJECTIVES, PRUNERS, SAMPLERS, quiet
 
-#: The old name of :func:`~.study.quiet`, which :mod:`actsearch.distributed` imports.
-_quiet = quiet
-
 __all__ = ["OptunaSearch", "OptunaOptions", "FAILED_SCORE", "FAILED_COST", "OBJECTIVES", "SAMPLERS", "PRUNERS",
            "quiet"]
