@@ -506,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_export(args) -> int:
+    """``actsearch export``: print EXPR as :func:`actsearch.export.export` writes it for ``--to``."""
     from .export import export
 
     print(export(args.expr, args.to, params=dict(args.param or [])).rstrip("\n"))
