@@ -16,6 +16,12 @@ from importlib import import_module
 from .errors import ActsearchError, ConfigError, DatasetError, ExpressionError
 from .expression import Expression, parse
 
+# Not lazy: the subpackage actsearch.export shares the function's name, and importing the
+# subpackage first (``from actsearch.export import TARGETS``) would bind the module as
+# actsearch.export; binding the function here, after the subpackage is imported, keeps
+# actsearch.export the function.  It costs NumPy and the expression modules, loaded already.
+from .export import export
+
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -31,14 +37,13 @@ _LAZY = {
     "SearchResult": ("actsearch.driver", "SearchResult"),
     "load_results": ("actsearch.results", "load_results"),
     "load_space": ("actsearch.spaces", "load_space"),
-    "export": ("actsearch.exporters", "export"),
     "ActivationSearch": ("actsearch.estimator", "ActivationSearch"),
     "ActivationSearchClassifier": ("actsearch.estimator", "ActivationSearchClassifier"),
     "ActivationSearchRegressor": ("actsearch.estimator", "ActivationSearchRegressor"),
 }
 
 __all__ = [
-    "parse", "Expression", "ActsearchError", "ExpressionError", "DatasetError", "ConfigError",
+    "parse", "Expression", "ActsearchError", "ExpressionError", "DatasetError", "ConfigError", "export",
     "__version__", *_LAZY,
 ]
 

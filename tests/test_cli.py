@@ -21,6 +21,7 @@ import pytest
 from sklearn.datasets import make_moons
 
 from actsearch.cli import main
+from actsearch.export import TARGETS, export
 from actsearch.results import load_results
 
 TINY = ["--hidden", "16", "--epochs", "5", "--seeds", "2"]
@@ -552,3 +553,33 @@ def test_a_leaderboard_shows_where_learnable_parameters_ended(cli):
                   config=replace(DEFAULT_PROTOCOL, hidden=(4, 4), epochs=3, learnable=("beta",), granularity="layer"))
     learned = np.mean([v for per_seed in df["learned"] for v in per_seed["beta"]])
     assert code == 0 and f"[beta=1 -> {learned:.4g}]" in stdout
+
+
+# --- export -----------------------------------------------------------------------------
+
+def test_cli_export_to_torch_prints_a_module(cli):
+    code, out, err = cli("export", "x*sigmoid(beta*x)", "--to", "torch", "--param", "beta=1.5")
+    assert code == 0 and err == ""
+    assert "class Activation(nn.Module):" in out
+    assert "def __init__(self, beta=1.5, dtype=torch.float32):" in out
+    assert "self.beta = nn.Parameter(torch.tensor(beta, dtype=dtype))" in out
+    compile(out, "<cli>", "exec")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_cli_export_every_target(cli, target):
+    code, out, err = cli("export", "max(x, sin(x))", "--to", target)
+    assert code == 0 and err == "" and out.strip()
+    assert out == export("max(x, sin(x))", target).rstrip("\n") + "\n"  # what the function gives, printed
+    if target != "latex":
+        compile(out, "<cli>", "exec")
+
+
+@pytest.mark.parametrize("expr", ["x*(", "foo(x)", "x^y", "", "x*1e999"])
+def test_cli_export_bad_expression_is_one_line_and_exit_2(cli, expr):
+    code, out, err = cli("export", expr, "--to", "torch")
+    assert code == 2
+    assert out == ""
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].startswith("actsearch: error: "), err
+    assert "Traceback" not in err

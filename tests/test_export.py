@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import actsearch
 from actsearch.errors import ActsearchError, ExpressionError
-from actsearch.exporters import TARGETS, TRANSLATIONS, export, translation
+from actsearch.export import TARGETS, TRANSLATIONS, export, translation
 from actsearch.expression import Expression, parse
 from actsearch.expression.tree import Call, Const, Param, Var, walk
 from actsearch.primitives import PRIMITIVES, make_primitive
@@ -165,7 +169,8 @@ def _exec(code: str) -> dict:
 def test_every_registered_primitive_has_a_translation_for_every_target():
     missing = [(name, target) for name in sorted(PRIMITIVES) for target in TARGETS
                if target not in TRANSLATIONS.get(name, {})]
-    assert not missing, f"primitives without a translation (add them to actsearch.exporters.TRANSLATIONS): {missing}"
+    assert not missing, ("primitives without a translation (add them to "
+                         f"actsearch.export.translations.TRANSLATIONS): {missing}")
     assert set(TRANSLATIONS) <= set(PRIMITIVES), "translations for primitives that are not registered"
 
 
@@ -185,10 +190,24 @@ def test_unknown_target_is_a_one_line_error():
 
 
 def test_export_is_importable_from_the_package_even_after_the_module_is_imported():
-    importlib.import_module("actsearch.exporters")  # binds actsearch.exporters, not actsearch.export
+    importlib.import_module("actsearch.export")
     assert actsearch.export("x * sigmoid(beta * x)", "latex") == "x \\cdot \\sigma(\\beta x)"
     from actsearch import export as exported
     assert "def activation(x):" in exported("tanh(x)", to="numpy")
+
+
+def test_importing_the_subpackage_first_leaves_actsearch_export_the_function():
+    # the subpackage actsearch.export shares the function's name: importing it (as the CLI
+    # does) must not bind the module in its place; this session has imported both already,
+    # so a fresh interpreter imports the subpackage before it ever asks for actsearch.export
+    code = ("from actsearch.export import TARGETS\n"
+            "import actsearch\n"
+            "print(actsearch.export('x * sigmoid(beta * x)', 'latex'))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(actsearch.__file__).parents[1]),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "x \\cdot \\sigma(\\beta x)\n"
 
 
 # --- numpy ------------------------------------------------------------------------------
@@ -340,30 +359,6 @@ def test_python_code_has_only_the_parentheses_precedence_needs():
 def test_a_repeated_argument_is_computed_once():
     code = export("leaky_relu(tanh(x) + 1)", "numpy")
     assert code.count("np.tanh(") == 1 and "t0 = np.tanh(x) + 1.0" in code
-
-
-# --- command line -----------------------------------------------------------------------
-
-def test_cli_export_to_torch_prints_a_module(cli):
-    code, out, err = cli("export", "x*sigmoid(beta*x)", "--to", "torch", "--param", "beta=1.5")
-    assert code == 0 and err == ""
-    assert "class Activation(nn.Module):" in out
-    assert "def __init__(self, beta=1.5, dtype=torch.float32):" in out
-    assert "self.beta = nn.Parameter(torch.tensor(beta, dtype=dtype))" in out
-    compile(out, "<cli>", "exec")
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_cli_export_every_target(cli, target):
-    code, out, err = cli("export", "max(x, sin(x))", "--to", target)
-    assert code == 0 and err == "" and out.strip()
-    if target != "latex":
-        compile(out, "<cli>", "exec")
-
-
-@pytest.mark.parametrize("expr", ["x*(", "foo(x)", "x^y", "", "x*1e999"])
-def test_cli_bad_expression_is_one_line_and_exit_2(cli, one_line_error, expr):
-    one_line_error(*cli("export", expr, "--to", "torch"))
 
 
 def test_non_constant_exponent_is_an_expression_error():

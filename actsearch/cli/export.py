@@ -7,7 +7,7 @@ from .arguments import param_value
 
 def add_parser(sub) -> None:
     """Register ``export`` on ``sub`` (the subparsers of :func:`actsearch.cli.build_parser`)."""
-    from ..exporters import TARGETS
+    from ..export import TARGETS
 
     ex = sub.add_parser("export", help="print an activation as NumPy, PyTorch, SymPy, JAX code or LaTeX",
                         description="Print activation EXPR as code (numpy, torch, sympy, jax) or a LaTeX formula, "
@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """Print the export of ``args.expr``; the exit code."""
-    from ..exporters import export
+    from ..export import export
 
     print(export(args.expr, args.to, params=dict(args.param or [])).rstrip("\n"))
     return 0
