@@ -129,6 +129,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ActsearchError, ConfigError
+from .results import CACHEABLE_STATUSES
 
 #: Study user attributes.
 CONFIG_ATTR = "actsearch_config"
@@ -548,10 +549,10 @@ def _frame(rows: list[dict], where: str):
     """Rows as the typed table (:data:`actsearch.results.SCHEMA`), through the CSV's cells."""
     import pandas as pd
 
-    from .results import COLUMNS, _cell, _typed
+    from .results import COLUMNS, csv_cell, typed_frame
 
-    cells = [[_cell(r.get(c)) for c in COLUMNS] for r in rows]
-    return _typed(pd.DataFrame(cells, columns=COLUMNS, dtype=object), where)
+    cells = [[csv_cell(r.get(c)) for c in COLUMNS] for r in rows]
+    return typed_frame(pd.DataFrame(cells, columns=COLUMNS, dtype=object), where)
 
 
 def _study_rows(storage, study_name: str):
@@ -614,7 +615,7 @@ def _write_csv(path: str, rows: list[dict], run_id: str) -> None:
     import io
 
     from .driver import SearchError
-    from .results import COLUMNS, _cell, _records
+    from .results import COLUMNS, csv_cell, csv_records
 
     kept: list[list[str]] = []
     given = {str(r.get("eval_id")) for r in rows}
@@ -623,7 +624,7 @@ def _write_csv(path: str, rows: list[dict], run_id: str) -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a half-written last line is dropped by the rewrite anyway
-            header, records, _ = _records(path)
+            header, records, _ = csv_records(path)
         pos = {c: i for i, c in enumerate(header)}
         for rec in records:
             get = {c: (rec[pos[c]] if c in pos else "") for c in COLUMNS}
@@ -637,7 +638,7 @@ def _write_csv(path: str, rows: list[dict], run_id: str) -> None:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+        writer.writerow([csv_cell(row.get(c)) for c in COLUMNS])
     writer.writerows(kept)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -918,7 +919,7 @@ class _Worker:
                 self._say(f"trial {trial.number} was failed as stale by another worker; its retry counts")
                 return
             key = run.key(cand.expression)  # the driver's cache key (fingerprint, or more when learnable)
-            if row["status"] in ("ok", "diverged", "pruned") and key not in run.cache:
+            if row["status"] in CACHEABLE_STATUSES and key not in run.cache:
                 run.cache[key] = row
             self.report.evaluated.append(s)
             score = row.get("val_score")
@@ -965,7 +966,7 @@ class _Worker:
         rows = [t.user_attrs[ROW_ATTR] for t in ledger.trials if ROW_ATTR in t.user_attrs
                 and t.state.is_finished() and ledger.slot.get(t.number) is not None]
         for row in sorted(rows, key=lambda r: r["eval_id"]):
-            if row.get("status") not in ("ok", "diverged", "pruned") or not row.get("fingerprint"):
+            if row.get("status") not in CACHEABLE_STATUSES or not row.get("fingerprint"):
                 continue
             key = _row_key(self.run, row)
             if key not in self.run.cache:

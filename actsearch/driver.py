@@ -25,7 +25,7 @@ from .errors import ActsearchError, ConfigError
 from .expression import Expression, parse
 from .executors import Task, make_executor
 from .networks import TrainConfig, learnable_names
-from .results import ResultsWriter, load_results, row_params
+from .results import CACHEABLE_STATUSES, ResultsWriter, load_results, row_params
 from .screening import screen
 from .spaces import Space, load_space, space_from_dict
 from .strategies import Candidate, Outcome, get_strategy
@@ -295,7 +295,7 @@ def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
                     row = run.record({"stage": "search", "strategy": run.config.strategy,
                                       "generation": cand.generation, "trial": cand.trial,
                                       **run.describe(cand.expression), **fields_})
-                if row["status"] in ("ok", "diverged", "pruned") and key not in run.cache:
+                if row["status"] in CACHEABLE_STATUSES and key not in run.cache:
                     run.cache[key] = row
                 rows.append(row)
                 strategy.tell(cand, _outcome(row))
@@ -558,9 +558,9 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         _config_check(out, config)
         path = os.path.join(out, "evaluations.csv")
         if os.path.exists(path) and os.path.getsize(path) > 0:
-            from .results import _drop_partial_last_line
+            from .results import drop_partial_last_line
 
-            _drop_partial_last_line(path)
+            drop_partial_last_line(path)
             previous = load_results(path)
     run = Run(config, data, space, out, progress)
     search_prev: list[dict] = []

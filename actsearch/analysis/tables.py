@@ -565,7 +565,7 @@ def demo_table():
     >>> demo_table().groupby("run_id").size().to_dict()
     {'a-s0': 8, 'b-s0': 4}
     """
-    from ..results import _typed
+    from ..results import typed_frame
 
     def row(run, i, stage, strategy, expr, fp, cx, status, val=None, test=None, scores=None, reason="",
             seconds=1.0, stamp=0):
@@ -598,4 +598,4 @@ def demo_table():
     ]
     frame = pd.DataFrame([{c: ("" if r.get(c) is None else str(r.get(c, ""))) for c in COLUMNS} for r in rows],
                          columns=COLUMNS, dtype=object)
-    return _typed(frame, "<demo>")
+    return typed_frame(frame, "<demo>")
