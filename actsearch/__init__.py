@@ -5,8 +5,9 @@
 >>> round(float(f.derivative(0.0)), 3)
 0.5
 
-Heavy modules (pandas, scikit-learn) load on first use, so ``import
-actsearch`` stays cheap.
+Heavy modules (scipy, pandas, scikit-learn, optuna, ...) load on first use, so
+``import actsearch`` and parsing and evaluating an expression stay cheap: scipy
+loads only for erf, erfc and gelu (``tests/test_import.py``).
 """
 
 from __future__ import annotations

@@ -169,9 +169,9 @@ def _previous_rows(out: str | None) -> tuple[str | None, list[dict], list[dict]]
     path = os.path.join(out, "evaluations.csv") if out is not None else None
     if path is None or not os.path.exists(path) or os.path.getsize(path) == 0:
         return None, [], []
-    from .results import _drop_partial_last_line  # made public in a parallel change
+    from .results import drop_partial_last_line
 
-    _drop_partial_last_line(path)
+    drop_partial_last_line(path)
     previous = load_results(path)
     if not len(previous):
         return None, [], []

@@ -16,6 +16,7 @@ from .datasets import Dataset, load_dataset
 from .errors import ConfigError
 from .expression import Expression, parse
 from .networks import TrainConfig, learnable_names
+from .results import json_safe
 from .scoring import NumpyScorer, SeedRuns
 
 #: Per-seed columns of :func:`evaluate`'s table, in order.
@@ -128,7 +129,7 @@ def summarize(df, data: Dataset | None = None) -> dict:
         out["task"] = data.task
     for col in ("init", "init_gain"):
         if col in df.columns and len(df):
-            out[col] = _plain(df[col].iloc[0])
+            out[col] = json_safe(df[col].iloc[0])
     for col in ("test_score", "val_score", "train_score", "train_seconds"):
         if col in df.columns:
             out[f"{col}_mean"], out[f"{col}_std"] = _mean_std(finished[col].tolist())
@@ -137,19 +138,6 @@ def summarize(df, data: Dataset | None = None) -> dict:
     seed_cols = [c for c in ("seed", "status", "reason", "val_score", "test_score", "epochs",
                              "train_seconds", "grad_flow", "learned") if c in df.columns]
     out["seeds"] = [
-        {k: _plain(v) for k, v in row.items()} for row in df[seed_cols].to_dict(orient="records")
+        {k: json_safe(v) for k, v in row.items()} for row in df[seed_cols].to_dict(orient="records")
     ]
     return out
-
-
-def _plain(value):
-    """JSON-friendly: NumPy scalars to Python, NaN to None."""
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(value) else float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value

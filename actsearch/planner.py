@@ -28,14 +28,12 @@ from . import __version__
 from .executors import Task
 from .expression import Expression, parse
 from .networks import learnable_names
+from .results import CACHEABLE_STATUSES
 from .screening import screen
 
 #: What a cached row repeats of the row that trained the same function.
 RESULT_FIELDS = ("val_score", "val_score_std", "test_score", "test_score_std", "test_scores", "epochs", "seeds",
                  "init", "init_gain")
-
-#: The statuses of rows that trained (or tried to): a later candidate with the same key copies them.
-TRAINED_STATUSES = frozenset({"ok", "diverged", "pruned"})
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ class Run:
 
     def remember(self, key: str, row: dict) -> None:
         """Keep ``row`` as the one later candidates with ``key`` copy, if it trained and is the first."""
-        if row["status"] in TRAINED_STATUSES and key not in self.cache:
+        if row["status"] in CACHEABLE_STATUSES and key not in self.cache:
             self.cache[key] = row
 
     def search_row(self, cand, fields_: dict) -> dict:

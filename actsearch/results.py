@@ -65,13 +65,21 @@ SCHEMA: dict[str, str] = {
 }
 COLUMNS = list(SCHEMA)
 STATUSES = ("ok", "diverged", "rejected", "cached", "pruned", "mixture")
+#: The statuses of a row that is a real training, which a later candidate with the
+#: same cache key reuses (its row then says ``cached``) rather than training again.
+CACHEABLE_STATUSES = ("ok", "diverged", "pruned")
 
 
 class ResultsError(ActsearchError):
     """A results file that cannot be read or does not have the schema."""
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as the text of its CSV cell: empty for None and NaN, floats exactly (``repr``), on one line.
+
+    >>> csv_cell(None), csv_cell(float("nan")), csv_cell(0.1), csv_cell("two\\nlines")
+    ('', '', '0.1', 'two lines')
+    """
     if value is None:
         return ""
     if isinstance(value, float):
@@ -87,7 +95,7 @@ class ResultsWriter:
     def __init__(self, path: str):
         self.path = path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        _drop_partial_last_line(path)
+        drop_partial_last_line(path)
         new = not os.path.exists(path) or os.path.getsize(path) == 0
         if not new:
             with open(path, encoding="utf-8", newline="") as fh:
@@ -115,7 +123,7 @@ class ResultsWriter:
         row.setdefault("timestamp", datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if row.get("status") not in STATUSES:
             raise ValueError(f"status {row.get('status')!r} is not one of {STATUSES}")
-        self._write([_cell(row.get(c)) for c in COLUMNS])
+        self._write([csv_cell(row.get(c)) for c in COLUMNS])
 
     def close(self) -> None:
         self._fh.close()
@@ -127,8 +135,11 @@ class ResultsWriter:
         self.close()
 
 
-def _drop_partial_last_line(path: str) -> None:
-    """Cut a half-written last line (a run killed mid-write) so appends stay aligned."""
+def drop_partial_last_line(path: str) -> None:
+    """Cut a half-written last line (a run killed mid-write) so appends stay aligned.
+
+    Everything after the file's last newline goes; a missing file is left missing.
+    """
     if not os.path.exists(path):
         return
     with open(path, "rb+") as fh:
@@ -193,16 +204,8 @@ def load_results(*paths: str):
     owner: dict[str, str] = {}  # run_id -> the file it came from
     files: dict[str, str] = {}  # real path -> the path as given
     for path in paths:
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            path = os.path.join(path, "evaluations.csv")
-        if not os.path.exists(path):
-            raise ResultsError(f"results file {path!r} does not exist")
-        real = os.path.realpath(path)
-        if real in files:
-            raise ResultsError(f"{path}: the same file is given twice (also as {files[real]})")
-        files[real] = path
-        frame = _read_table(path)
+        path = _results_file(path, files)
+        frame = _read_table(path)  # not in a helper: its warnings' stacklevel points at load_results' caller
         for run_id in dict.fromkeys(frame["run_id"].tolist()):
             if run_id in owner:
                 raise ResultsError(f"{path}: run_id {run_id!r} is also in {owner[run_id]}; a run can be read from "
@@ -213,13 +216,32 @@ def load_results(*paths: str):
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
+def _results_file(path, files: dict[str, str]) -> str:
+    """The ``evaluations.csv`` that ``path`` names, added to ``files`` (real path -> as given) if it is new."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "evaluations.csv")
+    if not os.path.exists(path):
+        raise ResultsError(f"results file {path!r} does not exist")
+    real = os.path.realpath(path)
+    if real in files:
+        raise ResultsError(f"{path}: the same file is given twice (also as {files[real]})")
+    files[real] = path
+    return path
+
+
 def _short(text: str, limit: int = 40) -> str:
     text = repr(text)
     return text if len(text) <= limit else text[:limit - 4] + "...'"
 
 
-def _records(path: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the complete data records and the line where each starts."""
+def csv_records(path: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the complete data records and the line where each starts, of a results CSV file.
+
+    A half-written last record is left out with a :class:`PartialLineWarning`;
+    a file that is not CSV text (empty, binary, not UTF-8, bad quoting, a row
+    with the wrong number of fields) raises :class:`ResultsError` naming the line.
+    """
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -276,7 +298,7 @@ def _records(path: str) -> tuple[list[str], list[list[str]], list[int]]:
 def _read_table(path: str):
     import pandas as pd
 
-    header, rows, lines = _records(path)
+    header, rows, lines = csv_records(path)
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise ResultsError(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header")
@@ -296,7 +318,7 @@ def _read_table(path: str):
             frame[col] = value
     frame = frame[COLUMNS]
     _check_values(frame, path, lines)
-    return _typed(frame, path, lines)
+    return typed_frame(frame, path, lines)
 
 
 def _check_values(frame, path: str, lines: list[int]) -> None:
@@ -334,7 +356,14 @@ def _check_values(frame, path: str, lines: list[int]) -> None:
                 fail(i, f"column 'timestamp' holds {_short(value)}, not an ISO 8601 time")
 
 
-def _typed(frame, path: str, lines: list[int] | None = None):
+def typed_frame(frame, path: str, lines: list[int] | None = None):
+    """A copy of ``frame`` (a DataFrame of text cells, columns :data:`COLUMNS`) with each column of its
+    :data:`SCHEMA` type; an empty cell is missing.
+
+    A cell that is not a number, or not a whole one where the type is an
+    integer, raises :class:`ResultsError` naming ``path`` and the line: from
+    ``lines`` (the line of each row), else counted from a header on line 1.
+    """
     import numpy as np
     import pandas as pd
 
@@ -417,3 +446,35 @@ def _json_dict(value):
 
 def dumps_scores(values: Iterable[float]) -> str:
     return json.dumps([None if (v is None or not math.isfinite(v)) else round(float(v), 10) for v in values])
+
+
+def json_safe(value):
+    """``value`` as JSON can hold it: NaN, infinities and missing values become None, NumPy scalars Python ones.
+
+    Dicts (with their keys as text), lists and tuples are converted item by
+    item; anything else that is not a bool, number or text becomes its text.
+
+    >>> import numpy as np
+    >>> json_safe((np.int64(3), np.float32(0.5), "a", {1: np.nan}))
+    [3, 0.5, 'a', {'1': None}]
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (bool, int, str)):
+        return value
+    try:
+        import pandas as pd
+
+        if value is pd.NA or pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # pd.isna of a list-like is not one truth value
+        pass
+    return str(value)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from actsearch.analysis.files import write_into_folder
-from actsearch.analysis.formatting import json_safe, missing, number, plus_minus
+from actsearch.analysis.formatting import missing, number, plus_minus
+from actsearch.results import json_safe
 
 
 @pytest.mark.parametrize("value", [None, math.nan, np.nan, np.float32("nan"), pd.NA, pd.NaT])

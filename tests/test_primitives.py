@@ -9,7 +9,7 @@ from scipy.stats import norm
 
 from actsearch import parse
 from actsearch.primitives import (
-    ACTIVATIONS, PRIMITIVES, RAMACHANDRAN_BINARY, RAMACHANDRAN_UNARY, get_primitive, make_primitive,
+    ACTIVATIONS, PRIMITIVES, RAMACHANDRAN_BINARY, RAMACHANDRAN_UNARY, check_primitive, get_primitive, make_primitive,
 )
 
 GRID = np.linspace(-20.0, 20.0, 8001)
@@ -23,6 +23,12 @@ def other_args(prim):
     if prim.arity - 1 == len(prim.defaults):
         return [tuple(prim.defaults)]
     return [(v,) * (prim.arity - 1) for v in (-1.3, 0.7, 2.1)]
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_every_registered_primitive_passes_the_registration_check(name):
+    """Built-ins are registered unchecked (so ``import actsearch`` stays cheap): the check runs here."""
+    check_primitive(PRIMITIVES[name])
 
 
 @pytest.mark.parametrize("name", sorted(PRIMITIVES))
@@ -130,6 +136,13 @@ def test_registration_rejects_a_wrong_derivative():
 def test_registration_rejects_an_unprotected_primitive():
     with pytest.raises(ValueError, match="not finite"):
         make_primitive("raw_exp", 1, np.exp, (lambda v, a: v,), register=False)
+
+
+def test_a_primitive_registered_after_import_is_checked_and_not_registered_when_wrong():
+    with pytest.raises(ValueError, match="finite difference") as caught:
+        make_primitive("wrong_cube", 1, lambda a: a ** 3, (lambda v, a: 2.0 * a * a,))
+    assert "\n" not in str(caught.value) and "wrong_cube" in str(caught.value)
+    assert "wrong_cube" not in PRIMITIVES
 
 
 def test_registration_rejects_duplicates_and_wrong_arity():

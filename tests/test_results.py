@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from actsearch.results import (ADDED_COLUMNS, COLUMNS, SCHEMA, PartialLineWarning, ResultsError, ResultsWriter,
-                               load_results)
+                               csv_cell, load_results, typed_frame)
 
 
 def _row(i, **kw):
@@ -246,3 +246,15 @@ def test_an_unclosed_quote_before_the_last_line_is_an_error_not_a_cut(tmp_path):
     Path(path).write_text("\n".join(lines))
     with pytest.raises(ResultsError, match=r"q\.csv, line 3: a quoted field is never closed"):
         load_results(path)
+
+
+def test_typed_frame_without_line_numbers_counts_rows_from_a_header_on_line_1():
+    """As the distributed ledger and the demo table use it: rows of cells, no file behind them."""
+    import pandas as pd
+
+    cells = [[csv_cell(row.get(c)) for c in COLUMNS] for row in (_row(0), _row(1, complexity="2.5"))]
+    with pytest.raises(ResultsError, match=r"^<rows>, line 3: column 'complexity' holds '2.5', not a whole number$"):
+        typed_frame(pd.DataFrame(cells, columns=COLUMNS, dtype=object), "<rows>")
+    typed = typed_frame(pd.DataFrame(cells[:1], columns=COLUMNS, dtype=object), "<rows>")
+    assert typed.loc[0, "complexity"] == 2 and str(typed["complexity"].dtype) == "int64"
+    assert typed.loc[0, "val_score"] == 0.5 and typed["generation"].isna().all()

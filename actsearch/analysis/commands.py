@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from ..results import params_text
-from .formatting import json_safe, missing, number, plus_minus
+from ..results import json_safe, params_text
+from .formatting import missing, number, plus_minus
 
 
 # --- JSON ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Cells of printed and exported tables: missing values, numbers, JSON-safe values.
+"""Cells of printed and exported tables: missing values and numbers (JSON-safe values are
+:func:`actsearch.results.json_safe`).
 
 ``actsearch analyze`` (:mod:`actsearch.analysis.commands`) and the HTML report
 (:mod:`actsearch.analysis.report`) format their cells with these, so that a
@@ -10,8 +11,6 @@ loads only when a value could be one of its missing markers.
 ('0.2500', '-0.5000', '', '-')
 >>> plus_minus(0.91, 0.01), plus_minus(0.91, float("nan"))
 ('0.9100 ± 0.0100', '0.9100')
->>> json_safe({"p": float("nan"), "n": [1, float("inf")]})
-{'p': None, 'n': [1, None]}
 """
 
 from __future__ import annotations
@@ -62,35 +61,3 @@ def plus_minus(mean, std, digits: int = 4, *, blank: str = "") -> str:
     if missing(mean):
         return blank
     return number(mean, digits) + ("" if missing(std) else f" \u00b1 {number(std, digits)}")
-
-
-def json_safe(value):
-    """``value`` as JSON can hold it: NaN, infinities and missing values become None, NumPy scalars Python ones.
-
-    Dicts (with their keys as text), lists and tuples are converted item by
-    item; anything else that is not a bool, number or text becomes its text.
-
-    >>> import numpy as np
-    >>> json_safe((np.int64(3), np.float32(0.5), "a", {1: np.nan}))
-    [3, 0.5, 'a', {'1': None}]
-    """
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (bool, int, str)):
-        return value
-    try:
-        import pandas as pd
-
-        if value is pd.NA or pd.isna(value):
-            return None
-    except (TypeError, ValueError):  # pd.isna of a list-like is not one truth value
-        pass
-    return str(value)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-# The one private import of the CLI; the lead replaces it with a public name at merge.
-from ..evaluation import _plain
+from ..results import json_safe
 from .arguments import add_data_options, add_training_options, load_data, param_value, training_config
 from .output import print_evaluation_table
 
@@ -34,12 +33,12 @@ def run(args) -> int:
 
     df = evaluate(args.expr, dataset=load_data(args), seeds=args.seeds, params=dict(args.param or []),
                   config=training_config(args))
-    summary = _plain(df.attrs["summary"])
+    summary = json_safe(df.attrs["summary"])
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2)
         print()
     elif args.format == "csv":  # list and dict cells as JSON, as in the results table
-        cells = {c: df[c].map(lambda v: json.dumps(_plain(v)) if isinstance(v, (list, dict)) else v)
+        cells = {c: df[c].map(lambda v: json.dumps(json_safe(v)) if isinstance(v, (list, dict)) else v)
                  for c in ("grad_flow", "learned") if c in df.columns}
         df.assign(**cells).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -60,17 +59,6 @@ class Ledger:
         from optuna.trial import TrialState
 
         return any(t.state == TrialState.WAITING for ts in self.by_slot.values() for t in ts)
-
-
-def json_value(value):
-    """A row value for JSON: NaN and numpy scalars become plain Python."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def lost_row(study_name: str, config, s: int, trials) -> dict:

@@ -16,10 +16,10 @@ def table_frame(rows: list[dict], where: str):
     """Rows as the typed table (:data:`actsearch.results.SCHEMA`), through the CSV's cells."""
     import pandas as pd
 
-    from ..results import COLUMNS, _cell, _typed  # made public in a parallel change
+    from ..results import COLUMNS, csv_cell, typed_frame
 
-    cells = [[_cell(r.get(c)) for c in COLUMNS] for r in rows]
-    return _typed(pd.DataFrame(cells, columns=COLUMNS, dtype=object), where)
+    cells = [[csv_cell(r.get(c)) for c in COLUMNS] for r in rows]
+    return typed_frame(pd.DataFrame(cells, columns=COLUMNS, dtype=object), where)
 
 
 def study_rows(storage, study_name: str):
@@ -69,7 +69,7 @@ def write_csv(path: str, rows: list[dict], run_id: str) -> None:
     import io
 
     from ..config import SearchError
-    from ..results import COLUMNS, _cell, _records  # made public in a parallel change
+    from ..results import COLUMNS, csv_cell, csv_records
 
     kept: list[list[str]] = []
     given = {str(r.get("eval_id")) for r in rows}
@@ -78,7 +78,7 @@ def write_csv(path: str, rows: list[dict], run_id: str) -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a half-written last line is dropped by the rewrite anyway
-            header, records, _ = _records(path)
+            header, records, _ = csv_records(path)
         pos = {c: i for i, c in enumerate(header)}
         for rec in records:
             get = {c: (rec[pos[c]] if c in pos else "") for c in COLUMNS}
@@ -92,7 +92,7 @@ def write_csv(path: str, rows: list[dict], run_id: str) -> None:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+        writer.writerow([csv_cell(row.get(c)) for c in COLUMNS])
     writer.writerows(kept)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as fh:

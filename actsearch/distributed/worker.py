@@ -20,7 +20,8 @@ from ..config import write_settings
 from ..planner import Run, outcome
 from .common import (CANDIDATE_ATTR, HEARTBEAT_ATTR, INTERRUPTED_ATTR, ROW_ATTR, SURPLUS_ATTR, WORKER_ATTR,
                      DistributedError, shown_url)
-from .ledger import Ledger, json_value, study_table_rows
+from ..results import json_safe
+from .ledger import Ledger, study_table_rows
 from .storage import is_rdb, must_exist, open_storage, quiet_optuna, retry_callback
 from .study import load_study, study_run_id, study_settings
 from .table import locked, table_frame, write_csv
@@ -242,7 +243,7 @@ class Worker:
             row["eval_id"] = s
             try:
                 with quiet_optuna():
-                    trial.set_user_attr(ROW_ATTR, {k: json_value(v) for k, v in row.items()})
+                    trial.set_user_attr(ROW_ATTR, {k: json_safe(v) for k, v in row.items()})
                     self._stop_beat(trial.number)
                     self.strategy.tell(cand, outcome(row))
             except UpdateFinishedTrialError:

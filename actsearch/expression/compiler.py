@@ -29,13 +29,13 @@ from .tree import Call, Const, Node, Param, Var
 
 @dataclass(frozen=True)
 class _K:
-    """A tangent (or value) known at compile time."""
+    """A tangent (or value) known at compile time.
+
+    The compiler tracks each quantity as a symbol: None (zero), a ``_K`` (a
+    constant) or an int (a register).
+    """
 
     value: float
-
-
-# A symbolic quantity: None (zero), _K (a constant) or an int (a register).
-_Sym = "None | _K | int"
 
 
 class CompiledFunction:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Callable
 
 from ..errors import ExpressionError
 from ..primitives import PRIMITIVES
@@ -26,7 +27,7 @@ from .tree import Call, Const, Node, Param, Var, param_names
 #: Names that parse as parameters, with their values when nothing else says.
 DEFAULT_PARAMS: dict[str, float] = {"alpha": 1.0, "beta": 1.0, "gamma": 1.0, "eps": 1e-6}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-MAX_DEPTH = 64  # each level costs ~6 Python frames; 64 stays far from the recursion limit
+MAX_DEPTH = 64  # each level costs ~8 Python frames; 64 stays far from the recursion limit
 MAX_LENGTH = 100_000
 
 _TOKEN = re.compile(
@@ -101,17 +102,17 @@ class _Parser:
         return node
 
     def sum(self) -> Node:
-        node = self.product()
-        while self.peek() in ("+", "-"):
-            op = "add" if self.take()[1] == "+" else "sub"
-            node = Call(op, (node, self.product()))
-        return node
+        return self.left_associative(self.product, {"+": "add", "-": "sub"})
 
     def product(self) -> Node:
-        node = self.unary()
-        while self.peek() in ("*", "/"):
-            op = "mul" if self.take()[1] == "*" else "div"
-            node = Call(op, (node, self.unary()))
+        return self.left_associative(self.unary, {"*": "mul", "/": "div"})
+
+    def left_associative(self, operand: Callable[[], Node], ops: dict[str, str]) -> Node:
+        """Operands joined by the binary operators ``ops`` (symbol -> primitive), from the left:
+        ``a - b - c`` is ``(a - b) - c``."""
+        node = operand()
+        while self.peek() in ops:
+            node = Call(ops[self.take()[1]], (node, operand()))
         return node
 
     def unary(self) -> Node:

@@ -1,19 +1,10 @@
-"""The registry of primitives: every function an activation can be built from.
+"""The built-in primitives: arithmetic, the unary functions of Ramachandran et
+al. (2017) and the named activations of the literature.
 
-A primitive is a declared object, as in gplearn's ``make_function``: a name, an
-arity, a protected NumPy forward, and one analytic partial derivative per
-argument.  Registering a primitive checks it (shape, finiteness on zeros,
-negatives and large inputs, and each partial against central finite
-differences), so a wrong declaration fails at import, not in the middle of a
-search.
-
-Partials are declared in one of three forms, which the expression compiler
-turns into as few NumPy calls as possible:
-
-* a number ``c``: the partial is the constant ``c`` (``d(a+b)/da = 1``);
-* ``Arg(k)``: the partial is the value of argument ``k`` (``d(a*b)/da = b``);
-* a callable ``d(value, *args)``: computed from the primitive's value and its
-  arguments (``d tanh(a)/da = 1 - value**2``).
+Each is one declaration (see :mod:`.registry`).  They are registered without
+the registration check, which would cost tens of milliseconds on every
+``import actsearch`` and import scipy for erf; ``tests/test_primitives.py``
+runs that check over every one of them instead.
 
 All implementations keep the dtype of their input (float32 in training), so
 constants are written as Python floats, never NumPy float64 scalars.
@@ -22,22 +13,13 @@ constants are written as Python floats, never NumPy float64 scalars.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Union
+from functools import partial
 
 import numpy as np
 
-__all__ = [
-    "Arg",
-    "Primitive",
-    "make_primitive",
-    "get_primitive",
-    "PRIMITIVES",
-    "ACTIVATIONS",
-    "RAMACHANDRAN_UNARY",
-    "RAMACHANDRAN_BINARY",
-    "EXP_CLIP",
-]
+from .registry import Arg, make_primitive
+
+__all__ = ["ACTIVATIONS", "RAMACHANDRAN_UNARY", "RAMACHANDRAN_BINARY", "EXP_CLIP"]
 
 #: Arguments of exp, sinh and cosh are clipped here: exp(80) ~ 5.5e34 stays
 #: below float32's maximum (3.4e38), so a single primitive never overflows.
@@ -50,167 +32,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
-
-@dataclass(frozen=True)
-class Arg:
-    """A partial derivative equal to the value of argument ``index``."""
-
-    index: int
-
-
-Partial = Union[float, Arg, Callable[..., np.ndarray]]
-
-
-@dataclass(frozen=True)
-class Primitive:
-    """A function of ``arity`` arguments with its analytic partial derivatives.
-
-    ``defaults`` gives values for trailing arguments that may be omitted, so
-    ``leaky_relu(x)`` means ``leaky_relu(x, 0.01)`` and ``leaky_relu(x, alpha)``
-    makes the slope a named parameter.  ``kink_distance(*args)`` returns how far
-    each point is from a place where the derivative jumps; the registration
-    check and the tests skip points close to one.
-    """
-
-    name: str
-    arity: int
-    forward: Callable[..., np.ndarray]
-    partials: tuple[Partial, ...]
-    defaults: tuple[float, ...] = ()
-    commutative: bool = False
-    symbol: str | None = None
-    kink_distance: Callable[..., np.ndarray] | None = None
-    zero_gradient: bool = False
-    constant_args: tuple[int, ...] = ()
-    doc: str = ""
-    check_points: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
-
-    @property
-    def min_arity(self) -> int:
-        """How many arguments must be written out (the rest have defaults)."""
-        return self.arity - len(self.defaults)
-
-    def partial(self, index: int, value, *args):
-        """Evaluate the partial derivative with respect to argument ``index``.
-
-        >>> get_primitive("mul").partial(0, 6.0, 2.0, 3.0)
-        3.0
-        """
-        d = self.partials[index]
-        if isinstance(d, Arg):
-            return args[d.index]
-        if callable(d):
-            return d(value, *args)
-        return d * np.ones_like(value)
-
-    def __call__(self, *args):
-        full = tuple(args) + self.defaults[len(args) - self.min_arity:]
-        return self.forward(*full)
-
-
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def get_primitive(name: str) -> Primitive:
-    """Look a primitive up by name; unknown names raise ``KeyError`` with the list.
-
-    >>> get_primitive("tanh").arity
-    1
-    """
-    try:
-        return PRIMITIVES[name]
-    except KeyError:
-        raise KeyError(f"unknown primitive {name!r}; known: {', '.join(sorted(PRIMITIVES))}") from None
-
-
-def make_primitive(
-    name: str,
-    arity: int,
-    forward: Callable[..., np.ndarray],
-    partials: tuple[Partial, ...],
-    *,
-    register: bool = True,
-    **options,
-) -> Primitive:
-    """Declare a primitive, check it, and add it to the registry.
-
-    The check evaluates the primitive in float64 on zeros, negatives and inputs
-    up to 1e4 in size (it must stay finite) and compares every partial with
-    central finite differences away from kinks.
-
-    >>> p = make_primitive("twice", 1, lambda a: 2.0 * a, (2.0,), register=False)
-    >>> float(p(np.array(3.0)))
-    6.0
-    """
-    if not name.isidentifier():
-        raise ValueError(f"primitive name {name!r} must be an identifier")
-    if register and name in PRIMITIVES:
-        raise ValueError(f"primitive {name!r} is already registered")
-    if len(partials) != arity:
-        raise ValueError(f"primitive {name!r}: {arity} arguments but {len(partials)} partials")
-    prim = Primitive(name, arity, forward, tuple(partials), **options)
-    check_primitive(prim)
-    if register:
-        PRIMITIVES[name] = prim
-    return prim
-
-
-def _check_args(prim: Primitive, grid: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Argument tuples to probe: the grid in argument 0, fixed values elsewhere."""
-    if prim.check_points:
-        others = prim.check_points
-    else:
-        others = [tuple(prim.defaults)] if prim.arity - 1 == len(prim.defaults) else [
-            (v,) * (prim.arity - 1) for v in (-1.3, 0.7, 2.1)
-        ]
-    # Other arguments stay Python floats, as constants and parameters do in
-    # compiled expressions (pow, for one, treats a whole-number exponent apart).
-    return [(grid,) + tuple(float(v) for v in rest) for rest in others]
-
-
-def check_primitive(prim: Primitive, *, rtol: float = 1e-4) -> None:
-    """Raise ``ValueError`` if a primitive's values or partials are wrong.
-
-    Values must keep the input's shape and be finite for |x| <= 1e4; each
-    partial must match central finite differences (relative error < ``rtol``,
-    float64) on a grid from -20 to 20, away from kinks.
-    """
-    wide = np.concatenate([np.linspace(-1e4, 1e4, 2001), [0.0, -0.0, 1e-12, -1e-12]])
-    for args in _check_args(prim, wide):
-        v = prim.forward(*args)
-        if np.shape(v) != wide.shape:
-            raise ValueError(f"primitive {prim.name!r}: output shape {np.shape(v)} != input shape {wide.shape}")
-        if not np.all(np.isfinite(v)):
-            bad = args[0][~np.isfinite(v)][0]
-            raise ValueError(f"primitive {prim.name!r} is not finite at x={bad}")
-        for i in range(prim.arity):
-            d = prim.partial(i, v, *args)
-            if not np.all(np.isfinite(d)):
-                raise ValueError(f"primitive {prim.name!r}: partial {i} is not finite")
-    grid = np.linspace(-20.0, 20.0, 4001)
-    h = 1e-6
-    for args in _check_args(prim, grid):
-        keep = np.ones_like(grid, dtype=bool)
-        if prim.kink_distance is not None:
-            keep = prim.kink_distance(*args) > 1e-3
-        v = prim.forward(*args)
-        for i in range(prim.arity):
-            if i in prim.constant_args:
-                continue
-            up = list(args)
-            down = list(args)
-            up[i] = args[i] + h
-            down[i] = args[i] - h
-            fd = (prim.forward(*up) - prim.forward(*down)) / (2 * h)
-            d = np.broadcast_to(prim.partial(i, v, *args), grid.shape)
-            err = np.abs(d - fd) / np.maximum(1.0, np.abs(fd))
-            err = np.where(keep, err, 0.0)
-            if np.max(err) > rtol:
-                j = int(np.argmax(err))
-                raise ValueError(
-                    f"primitive {prim.name!r}: partial {i} = {d[j]:.6g} but finite difference "
-                    f"= {fd[j]:.6g} at args {[float(a[j]) for a in args]}"
-                )
+# Declares and registers a built-in, unchecked: the test suite checks the table.
+_builtin = partial(make_primitive, check=False)
 
 
 # --- protected building blocks ----------------------------------------------
@@ -315,10 +138,10 @@ def _pow_kinks(a, p):
 
 # --- arithmetic -------------------------------------------------------------
 
-make_primitive("add", 2, np.add, (1.0, 1.0), commutative=True, symbol="+", doc="a + b")
-make_primitive("sub", 2, np.subtract, (1.0, -1.0), symbol="-", doc="a - b")
-make_primitive("mul", 2, np.multiply, (Arg(1), Arg(0)), commutative=True, symbol="*", doc="a * b")
-make_primitive(
+_builtin("add", 2, np.add, (1.0, 1.0), commutative=True, symbol="+", doc="a + b")
+_builtin("sub", 2, np.subtract, (1.0, -1.0), symbol="-", doc="a - b")
+_builtin("mul", 2, np.multiply, (Arg(1), Arg(0)), commutative=True, symbol="*", doc="a * b")
+_builtin(
     "div", 2, _safe_div,
     (
         lambda v, a, b: _safe_reciprocal(b, v),
@@ -327,19 +150,19 @@ make_primitive(
     symbol="/", kink_distance=lambda a, b: np.abs(np.abs(b) - _DIV_EPS),
     doc="protected a / b: 1 where |b| <= 1e-3, as in gplearn",
 )
-make_primitive(
+_builtin(
     "pow", 2, _pow, (_pow_da, _pow_dp),
     symbol="^", constant_args=(1,), kink_distance=_pow_kinks,
     check_points=((2.0,), (3.0,), (0.5,), (-1.0,), (-2.0,)),
     doc="a ^ p for a constant p; |a| ^ p when p is not a whole number >= 0",
 )
-make_primitive("neg", 1, np.negative, (-1.0,), doc="-a")
-make_primitive(
+_builtin("neg", 1, np.negative, (-1.0,), doc="-a")
+_builtin(
     "max", 2, np.maximum,
     (lambda v, a, b: _indicator(a >= b, a, b), lambda v, a, b: _indicator(a < b, a, b)),
     commutative=True, kink_distance=lambda a, b: np.abs(a - b), doc="the larger of a and b",
 )
-make_primitive(
+_builtin(
     "min", 2, np.minimum,
     (lambda v, a, b: _indicator(a <= b, a, b), lambda v, a, b: _indicator(a > b, a, b)),
     commutative=True, kink_distance=lambda a, b: np.abs(a - b), doc="the smaller of a and b",
@@ -347,54 +170,54 @@ make_primitive(
 
 # --- unary functions (Ramachandran et al. 2017 and friends) -----------------
 
-make_primitive("abs", 1, np.abs, (lambda v, a: np.sign(a),), kink_distance=_kink_at_zero, doc="|a|")
-make_primitive(
+_builtin("abs", 1, np.abs, (lambda v, a: np.sign(a),), kink_distance=_kink_at_zero, doc="|a|")
+_builtin(
     "sqrt", 1, lambda a: np.sqrt(np.abs(a)),
     (lambda v, a: 0.5 * np.sign(a) / np.maximum(v, 1e-6),),
     kink_distance=_kink_at_zero, doc="protected sqrt(|a|)",
 )
-make_primitive(
+_builtin(
     "log", 1, lambda a: np.log(np.maximum(np.abs(a), _LOG_EPS)),
     (lambda v, a: np.where(np.abs(a) > _LOG_EPS, 1.0 / np.where(np.abs(a) > _LOG_EPS, a, 1.0), 0.0),),
     kink_distance=_kink_at_zero, doc="protected log(|a|), floored at |a| = 1e-6",
 )
-make_primitive(
+_builtin(
     "exp", 1, _exp, (lambda v, a: np.where(a < EXP_CLIP, v, 0.0),),
     kink_distance=lambda a: np.abs(a - EXP_CLIP), doc="exp(a), argument clipped at 80",
 )
-make_primitive("sin", 1, np.sin, (lambda v, a: np.cos(a),), doc="sin(a)")
-make_primitive("cos", 1, np.cos, (lambda v, a: -np.sin(a),), doc="cos(a)")
-make_primitive(
+_builtin("sin", 1, np.sin, (lambda v, a: np.cos(a),), doc="sin(a)")
+_builtin("cos", 1, np.cos, (lambda v, a: -np.sin(a),), doc="cos(a)")
+_builtin(
     "sinh", 1, lambda a: np.sinh(_clip(a)),
     (lambda v, a: np.where(np.abs(a) < EXP_CLIP, np.cosh(_clip(a)), 0.0),),
     kink_distance=lambda a: np.abs(np.abs(a) - EXP_CLIP), doc="sinh(a), argument clipped at +-80",
 )
-make_primitive(
+_builtin(
     "cosh", 1, lambda a: np.cosh(_clip(a)),
     (lambda v, a: np.where(np.abs(a) < EXP_CLIP, np.sinh(_clip(a)), 0.0),),
     kink_distance=lambda a: np.abs(np.abs(a) - EXP_CLIP), doc="cosh(a), argument clipped at +-80",
 )
-make_primitive("tanh", 1, np.tanh, (lambda v, a: 1.0 - v * v,), doc="tanh(a)")
-make_primitive("asinh", 1, np.arcsinh, (lambda v, a: 1.0 / np.sqrt(1.0 + a * a),), doc="asinh(a)")
-make_primitive("atan", 1, np.arctan, (lambda v, a: 1.0 / (1.0 + a * a),), doc="atan(a)")
-make_primitive(
+_builtin("tanh", 1, np.tanh, (lambda v, a: 1.0 - v * v,), doc="tanh(a)")
+_builtin("asinh", 1, np.arcsinh, (lambda v, a: 1.0 / np.sqrt(1.0 + a * a),), doc="asinh(a)")
+_builtin("atan", 1, np.arctan, (lambda v, a: 1.0 / (1.0 + a * a),), doc="atan(a)")
+_builtin(
     "sinc", 1, lambda a: np.sinc(a * (1.0 / math.pi)), (_sinc_derivative,),
     doc="sin(a)/a, 1 at 0 (unnormalised, as in Ramachandran et al.)",
 )
-make_primitive(
+_builtin(
     "erf", 1, _erf, (lambda v, a: _TWO_OVER_SQRT_PI * np.exp(-a * a),), doc="the error function",
 )
 
 # --- named activations from the literature ----------------------------------
 
-make_primitive("identity", 1, lambda a: a + 0.0, (1.0,), doc="a (a linear network)")
-make_primitive(
+_builtin("identity", 1, lambda a: a + 0.0, (1.0,), doc="a (a linear network)")
+_builtin(
     "step", 1, lambda a: _indicator(a > 0, a), (0.0,),
     kink_distance=_kink_at_zero, zero_gradient=True,
     doc="Heaviside step; its gradient is zero almost everywhere, so a network cannot train through it",
 )
-make_primitive("sigmoid", 1, _sigmoid, (lambda v, a: v * (1.0 - v),), doc="logistic sigmoid")
-make_primitive(
+_builtin("sigmoid", 1, _sigmoid, (lambda v, a: v * (1.0 - v),), doc="logistic sigmoid")
+_builtin(
     "relu", 1, lambda a: np.maximum(a, 0.0), (lambda v, a: _indicator(a > 0, a),),
     kink_distance=_kink_at_zero, doc="max(a, 0)",
 )
@@ -402,16 +225,16 @@ _leaky_partials = (
     lambda v, a, alpha: np.where(a > 0, 1.0, alpha * np.ones_like(a)),
     lambda v, a, alpha: np.where(a > 0, 0.0, a),
 )
-make_primitive(
+_builtin(
     "leaky_relu", 2, lambda a, alpha: np.where(a > 0, a, alpha * a), _leaky_partials,
     defaults=(0.01,), kink_distance=_kink_at_zero, doc="a if a > 0 else alpha*a (alpha = 0.01)",
 )
-make_primitive(
+_builtin(
     "prelu", 2, lambda a, alpha: np.where(a > 0, a, alpha * a), _leaky_partials,
     defaults=(0.25,), kink_distance=_kink_at_zero,
     doc="parametric ReLU (He et al. 2015): leaky ReLU with a learnable slope, 0.25 at start",
 )
-make_primitive(
+_builtin(
     "elu", 2, lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0.0))),
     (
         lambda v, a, alpha: np.where(a > 0, 1.0, alpha * np.exp(np.minimum(a, 0.0))),
@@ -419,16 +242,16 @@ make_primitive(
     ),
     defaults=(1.0,), kink_distance=_kink_at_zero, doc="a if a > 0 else alpha*(exp(a)-1)",
 )
-make_primitive(
+_builtin(
     "selu", 1,
     lambda a: _SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(np.minimum(a, 0.0))),
     (lambda v, a: _SELU_SCALE * np.where(a > 0, 1.0, _SELU_ALPHA * np.exp(np.minimum(a, 0.0))),),
     kink_distance=_kink_at_zero, doc="scaled ELU (Klambauer et al. 2017)",
 )
-make_primitive(
+_builtin(
     "softplus", 1, lambda a: np.logaddexp(0.0, a), (lambda v, a: _sigmoid(a),), doc="log(1 + exp(a))",
 )
-make_primitive(
+_builtin(
     "softsign", 1, lambda a: a / (1.0 + np.abs(a)),
     (lambda v, a: 1.0 / (1.0 + np.abs(a)) ** 2,), doc="a / (1 + |a|)",
 )
@@ -438,7 +261,7 @@ def _swish(a, beta):
     return a * _sigmoid(beta * a)
 
 
-make_primitive(
+_builtin(
     "swish", 2, _swish,
     (
         lambda v, a, beta: _sigmoid(beta * a) + beta * v * (1.0 - _sigmoid(beta * a)),
@@ -446,11 +269,11 @@ make_primitive(
     ),
     defaults=(1.0,), doc="a * sigmoid(beta*a) (Ramachandran et al. 2017)",
 )
-make_primitive(
+_builtin(
     "silu", 1, lambda a: a * _sigmoid(a),
     (lambda v, a: v + _sigmoid(a) * (1.0 - v),), doc="a * sigmoid(a), swish with beta = 1",
 )
-make_primitive(
+_builtin(
     "gelu", 1, lambda a: 0.5 * a * (1.0 + _erf(a * (1.0 / _SQRT2))),
     (lambda v, a: 0.5 * (1.0 + _erf(a * (1.0 / _SQRT2))) + a * _INV_SQRT_2PI * np.exp(-0.5 * a * a),),
     doc="a * Phi(a), the exact erf form (Hendrycks & Gimpel 2016)",
@@ -462,25 +285,25 @@ def _mish_derivative(v, a):
     return t + a * (1.0 - t * t) * _sigmoid(a)
 
 
-make_primitive(
+_builtin(
     "mish", 1, lambda a: a * np.tanh(np.logaddexp(0.0, a)), (_mish_derivative,),
     doc="a * tanh(softplus(a)) (Misra 2019)",
 )
-make_primitive(
+_builtin(
     "hard_sigmoid", 1, lambda a: np.clip(a * (1.0 / 6.0) + 0.5, 0.0, 1.0),
     (lambda v, a: _indicator(np.abs(a) < 3.0, a) * (1.0 / 6.0),),
     kink_distance=lambda a: np.abs(np.abs(a) - 3.0), doc="clip(a/6 + 1/2, 0, 1), as in PyTorch",
 )
-make_primitive(
+_builtin(
     "log_sigmoid", 1, lambda a: -np.logaddexp(0.0, -a), (lambda v, a: 1.0 - _sigmoid(a),),
     doc="log(sigmoid(a))",
 )
-make_primitive(
+_builtin(
     "expm1", 1, lambda a: np.expm1(np.minimum(a, EXP_CLIP)),
     (lambda v, a: np.where(a < EXP_CLIP, v + 1.0, 0.0),),
     kink_distance=lambda a: np.abs(a - EXP_CLIP), doc="exp(a) - 1, argument clipped at 80",
 )
-make_primitive(
+_builtin(
     "erfc", 1, lambda a: _special().erfc(a), (lambda v, a: -_TWO_OVER_SQRT_PI * np.exp(-a * a),),
     doc="1 - erf(a)",
 )
