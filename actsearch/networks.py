@@ -38,6 +38,7 @@ from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
 from .initialisation import RULES, init_rule
+from .backprop import Backprop
 from .mlp import MLP, LearnableParams, learnable_names, with_ones
 from .optimizers import ParameterStep
 
@@ -232,6 +233,9 @@ class Trainer:
         self.task = data.task
         self.n_out = data.n_outputs
         self.head = make_head(self.task, self.n_out)
+        #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
+        self.backprop = Backprop(self.act_train, self.learn, self.head, self.layer_params, self.dtype,
+                                 config.hidden, config.dropout)
         self.use_split(data)
 
     def use_split(self, data) -> None:
@@ -363,67 +367,6 @@ class Trainer:
             result.status = "diverged"
             result.reason = (f"hidden activations exploded (|a| reached {peak:.3g})"
                              if peak > MAX_ACTIVATION else "non-finite outputs after training")
-
-    def backprop(self, net: MLP, H: np.ndarray, Tb: np.ndarray, rng: np.random.Generator | None = None,
-                 buffers: dict | None = None) -> None:
-        """Gradient of the mean batch loss, written into ``net.grad`` (and ``self.learn.grad``).
-
-        ``H`` is the batch with its column of ones, ``Tb`` its training
-        targets (``head.targets``: one-hot for multiclass).  Dropout applies
-        when the config has it and ``rng`` is given.  ``buffers`` keeps the
-        hidden activations' arrays between calls, by batch size.
-        """
-        inputs, derivs, states, masks = self._forward_pass(net, H, rng, {} if buffers is None else buffers)
-        L = len(net.W) - 1
-        delta = self.head.delta(np.dot(inputs[L], net.W[L]), Tb)
-        self._backward_pass(net, delta, inputs, derivs, states, masks)
-
-    def _forward_pass(self, net: MLP, H: np.ndarray, rng, buffers: dict) -> tuple[list, list, list, list]:
-        """Each layer's input, f'(z) (dropout applied), reverse-mode state (learnable only) and dropout mask."""
-        dt, act, keep = self.dtype, self.act_train, 1.0 - self.config.dropout
-        b = H.shape[0]
-        Hs = buffers.get(b)
-        if Hs is None:
-            Hs = buffers[b] = [np.ones((b, h + 1), dtype=dt) for h in self.config.hidden]
-        inputs, derivs, states, masks = [H], [], [], []
-        for layer in range(len(net.W) - 1):
-            z = np.dot(H, net.W[layer])
-            if self.learn is None:
-                a, d = act(z, self.layer_params(layer))
-            else:
-                (a, d), state = act.forward(z, self.layer_params(layer))
-                states.append(state)
-            mask = None
-            if keep < 1.0 and rng is not None:
-                mask = (rng.random(a.shape, dtype=dt) < keep) * np.asarray(1.0 / keep, dt)
-                a = a * mask
-                d = d * mask
-            masks.append(mask)
-            H = Hs[layer]
-            H[:, :-1] = a
-            inputs.append(H)
-            derivs.append(d)
-        return inputs, derivs, states, masks
-
-    def _backward_pass(self, net: MLP, delta: np.ndarray, inputs, derivs, states, masks) -> None:
-        """Propagate the output layer's ``delta`` back, writing each layer's gradient."""
-        W, G, act, learn = net.W, net.G, self.act_train, self.learn
-        if learn is not None:
-            learn.grad[:] = 0.0
-        for layer in range(len(W) - 1, 0, -1):
-            # np.dot: less call overhead than matmul at these small sizes.
-            np.dot(inputs[layer].T, delta, out=G[layer])
-            if learn is None:
-                delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
-                continue
-            upstream = np.dot(delta, W[layer][:-1].T)  # dLoss/d(activation output)
-            mask = masks[layer - 1]
-            grads = act.vjp(states[layer - 1], upstream if mask is None else upstream * mask)
-            for name, g_elementwise in zip(learn.names, grads):
-                g = learn.grad_views[layer - 1][name]
-                g += g_elementwise.sum(axis=0 if g.ndim else None)
-            delta = upstream * derivs[layer - 1]
-        np.dot(inputs[0].T, delta, out=G[0])
 
     def batch_loss(self, net: MLP, H: np.ndarray, y: np.ndarray) -> float:
         """The mean loss that :meth:`backprop` differentiates (no dropout), against labels or values ``y``."""

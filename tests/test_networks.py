@@ -12,41 +12,6 @@ from actsearch.mlp import MLP
 from actsearch.networks import MAX_ACTIVATION, TrainConfig, Trainer, train
 
 
-def _small_data(task, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(120, 4))
-    if task == "regression":
-        y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
-        return make_dataset(X, y, task="regression")
-    if task == "binary":
-        return make_dataset(X, (X[:, 0] * X[:, 1] > 0).astype(int))
-    return make_dataset(X, np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7]))
-
-
-@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
-@pytest.mark.parametrize("expr", ["tanh(x)", "x*sigmoid(beta*x)", "gelu(x)", "softplus(x) - 0.5*x"])
-def test_backprop_matches_finite_differences_of_the_loss(task, expr):
-    data = _small_data(task)
-    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
-    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
-    net.initialise(np.random.default_rng(3), "xavier")
-    net.theta += np.random.default_rng(4).normal(scale=0.1, size=net.theta.size)  # non-zero biases too
-    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
-    trainer.backprop(net, H, T.copy())
-    grad = net.grad.copy()
-    fd = np.empty_like(grad)
-    h = 1e-6
-    for i in range(net.theta.size):
-        old = net.theta[i]
-        net.theta[i] = old + h
-        up = trainer.batch_loss(net, H, y)
-        net.theta[i] = old - h
-        down = trainer.batch_loss(net, H, y)
-        net.theta[i] = old
-        fd[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
-
-
 def test_the_classic_breast_cancer_experiment():
     """relu 30-128-64-1, dropout 0.5, He, Adam, batch 32, 50 epochs, 80/20 split.
 
@@ -175,36 +140,6 @@ def test_pruning_callback_stops_the_run():
     assert result.status == "pruned" and result.epochs == 3 and len(seen) == 3
 
 
-@pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
-@pytest.mark.parametrize("expr,names", [("x*sigmoid(beta*x)", ("beta",)), ("leaky_relu(x, alpha)", ("alpha",)),
-                                        ("beta*tanh(alpha*x) + x*sigmoid(beta*x)", ("alpha", "beta"))])
-def test_learnable_parameter_gradients_match_finite_differences(granularity, expr, names):
-    data = _small_data("multiclass")
-    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64", learnable=names,
-                                              granularity=granularity))
-    assert trainer.learn is not None and trainer.learn.names == [n for n in parse(expr).params if n in names]
-    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
-    net.initialise(np.random.default_rng(3), "xavier")
-    rng = np.random.default_rng(5)
-    trainer.learn.values[:] = rng.uniform(0.3, 2.0, trainer.learn.values.size)
-    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
-    trainer.backprop(net, H, T.copy())
-    got = trainer.learn.grad.copy()
-    fd = np.empty_like(got)
-    h = 1e-6
-    for i in range(got.size):
-        old = trainer.learn.values[i]
-        trainer.learn.values[i] = old + h
-        up = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old - h
-        down = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old
-        fd[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
-    sizes = {"network": 1, "layer": 2, "neuron": 9}[granularity]
-    assert got.size == sizes * len(names)
-
-
 def test_learned_values_are_reported_and_training_moves_them():
     data = load_dataset("planted:x*sigmoid(2.5*x)")
     cfg = TrainConfig(hidden=(16,), epochs=40, lr=0.01, learnable=("beta",), granularity="layer")
@@ -242,8 +177,8 @@ def test_learnable_beta_recovers_the_teachers_beta(seed):
     assert learned.test_loss < 0.5 * fixed.test_loss and learned.test_score > fixed.test_score
 
 
-def test_frozen_layers_keep_their_starting_weights():
-    data = _small_data("regression")
+def test_frozen_layers_keep_their_starting_weights(small_data):
+    data = small_data("regression")
     start = {0: np.random.default_rng(5).normal(size=(5, 6))}
     trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(6, 3), epochs=5, frozen=(0, 2), early_stopping=False))
     net = trainer.fit(0, start=start).net
@@ -260,10 +195,10 @@ def _initial_output_layer(trainer, seed):
     return net.W[-1]
 
 
-def test_bad_starting_weights_and_frozen_layers_are_named():
+def test_bad_starting_weights_and_frozen_layers_are_named(small_data):
     from actsearch.errors import ConfigError
 
-    data = _small_data("regression")
+    data = small_data("regression")
     with pytest.raises(ConfigError, match="starting weights of layer 0: expected shape"):
         Trainer("tanh(x)", data, TrainConfig(hidden=(6,), epochs=1)).fit(0, start={0: np.zeros((3, 6))})
     with pytest.raises(ConfigError, match="frozen"):
