@@ -234,8 +234,9 @@ class Trainer:
         self.n_out = data.n_outputs
         self.head = make_head(self.task, self.n_out)
         #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
+        #: (:meth:`Backprop.gradient`; a bound method is called faster than an object with ``__call__``)
         self.backprop = Backprop(self.act_train, self.learn, self.head, self.layer_params, self.dtype,
-                                 config.hidden, config.dropout)
+                                 config.hidden, config.dropout).gradient
         self.use_split(data)
 
     def use_split(self, data) -> None:
@@ -375,7 +376,7 @@ class Trainer:
     def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch) -> None:
         """The epochs: batches, the divergence checks, validation, pruning and early stopping."""
         cfg = self.config
-        step = ParameterStep(cfg, net, self.learn, self.dtype)
+        step = ParameterStep(cfg, net, self.learn, self.dtype).apply
         trained = [net.theta] if self.learn is None else [net.theta, self.learn.values]
         early = cfg.early_stopping and len(self.y["val"]) > 0
         stopping = EarlyStopping(cfg.patience, trained, enabled=early)
@@ -402,7 +403,7 @@ class Trainer:
         result.best_epoch = stopping.best_epoch if early else result.epochs
         stopping.restore()  # the weights of the best validation loss
 
-    def _epoch(self, net: MLP, rng: np.random.Generator, step: ParameterStep, buffers: dict) -> None:
+    def _epoch(self, net: MLP, rng: np.random.Generator, step: Callable[[], None], buffers: dict) -> None:
         """One pass over the training rows in shuffled batches."""
         X, T = self.X["train"], self.T_train
         n = X.shape[0]
@@ -411,8 +412,9 @@ class Trainer:
         # gathering rows for every batch.
         order = rng.permutation(n)
         X_epoch, T_epoch = X[order], T[order]
+        backprop = self.backprop
         for lo in range(0, n, B):
-            self.backprop(net, X_epoch[lo:lo + B], T_epoch[lo:lo + B], rng, buffers)
+            backprop(net, X_epoch[lo:lo + B], T_epoch[lo:lo + B], rng, buffers)
             step()
 
 

@@ -1,6 +1,6 @@
 """The optimisers of the trainer: in-place updates of one flat parameter buffer.
 
-:class:`ParameterStep` is what the trainer calls after each batch: weight
+:meth:`ParameterStep.apply` is what the trainer calls after each batch: weight
 decay, frozen layers and gradient clipping, then the optimisers' steps.
 
 Both follow PyTorch's definitions, so a run can be checked against it.
@@ -102,7 +102,7 @@ class ParameterStep:
             for layer in config.frozen:
                 self.trainable[net.offsets[layer]:net.offsets[layer] + net.W[layer].size] = 0.0
 
-    def __call__(self) -> None:
+    def apply(self) -> None:
         """Step the weights (and learnable parameters) along the gradients backprop left."""
         theta, grad = self.theta, self.grad
         if self.decay is not None:
