@@ -18,6 +18,7 @@ stratifies the classifier's folds) and pipelines; ``score`` is accuracy or R^2.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -96,17 +97,15 @@ class _ActivationSearchBase(BaseEstimator):
         if data.task != "regression":
             self.classes_ = np.asarray(data.classes)
         self._trainer = Trainer(self.best_, data, self._train_config())
-        self._fit_result = self._trainer.fit(self.seed)
+        result = self._trainer.fit(self.seed)
+        self._net = result.net
+        self._fit_result = replace(result, net=None)  # the report; the network is self._net
         return self
 
     def _raw(self, X):
-        from .networks import with_ones
-
         check_is_fitted(self, "best_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Xs = with_ones(self._data.transform(X), self._trainer.dtype)
-        with np.errstate(all="ignore"):
-            return self._trainer.predict_raw(self._trainer.net, Xs).astype(np.float64)
+        return self._trainer.predict(self._net, self._data.transform(X))
 
     def predict(self, X):
         """Class labels (classification) or values (regression)."""
@@ -129,21 +128,21 @@ class _ActivationSearchBase(BaseEstimator):
         # Compiled activations hold closures, which do not pickle: keep the
         # weights and rebuild the trainer on load.
         state = dict(self.__dict__)
-        trainer = state.pop("_trainer", None)
-        if trainer is not None:
-            state["_theta"] = trainer.net.theta.copy()
+        state.pop("_trainer", None)
+        net = state.pop("_net", None)
+        if net is not None:
+            state["_theta"] = net.theta.copy()
         return state
 
     def __setstate__(self, state):
         theta = state.pop("_theta", None)
         self.__dict__.update(state)
         if theta is not None:
-            from .networks import MLP, Trainer
+            from .networks import Trainer
 
             self._trainer = Trainer(self.best_, self._data, self._train_config())
-            net = MLP(self._data.n_features, tuple(self.hidden), self._data.n_outputs, self._trainer.dtype)
-            net.theta[:] = theta
-            self._trainer.net = net
+            self._net = self._trainer.new_net()
+            self._net.theta[:] = theta
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         """The parameters and, once fitted, the best candidates (as PySRRegressor shows its equations)."""

@@ -116,3 +116,21 @@ def reference_vs_best(table):
     for v in out.values():
         v.setdefault("p_holm", math.nan)
     return out
+
+
+@pytest.fixture
+def small_data():
+    """``small_data(task, seed=0)``: a 120-row, 4-feature Dataset for ``binary``, ``multiclass`` or ``regression``."""
+    import numpy as np
+
+    from actsearch.datasets import make_dataset
+
+    def make(task, seed=0):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(120, 4))
+        if task == "regression":
+            return make_dataset(X, np.sin(X[:, 0]) + X[:, 1] * X[:, 2], task="regression")
+        if task == "binary":
+            return make_dataset(X, (X[:, 0] * X[:, 1] > 0).astype(int))
+        return make_dataset(X, np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7]))
+    return make

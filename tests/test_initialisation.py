@@ -10,7 +10,8 @@ from actsearch.datasets import load_dataset
 from actsearch.evaluation import evaluate
 from actsearch.expression import parse
 from actsearch.initialisation import gaussian_moments, init_rule, initialise, is_rectifier_like
-from actsearch.networks import MLP, TrainConfig, Trainer
+from actsearch.mlp import MLP
+from actsearch.networks import TrainConfig, Trainer
 
 
 def _variance(rule, fan_in=100):

@@ -8,89 +8,8 @@ import pytest
 from actsearch.datasets import load_dataset, make_dataset
 from actsearch.evaluation import evaluate
 from actsearch.expression import parse
-from actsearch.networks import MLP, SGD, Adam, TrainConfig, Trainer, train
-
-
-def _small_data(task, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(120, 4))
-    if task == "regression":
-        y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
-        return make_dataset(X, y, task="regression")
-    if task == "binary":
-        return make_dataset(X, (X[:, 0] * X[:, 1] > 0).astype(int))
-    return make_dataset(X, np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7]))
-
-
-@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
-@pytest.mark.parametrize("expr", ["tanh(x)", "x*sigmoid(beta*x)", "gelu(x)", "softplus(x) - 0.5*x"])
-def test_backprop_matches_finite_differences_of_the_loss(task, expr):
-    data = _small_data(task)
-    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
-    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
-    net.initialise(np.random.default_rng(3), "xavier")
-    net.theta += np.random.default_rng(4).normal(scale=0.1, size=net.theta.size)  # non-zero biases too
-    H = trainer.X["train"][:16]
-    T = trainer.T_train[:16]
-    trainer.backprop(net, H, T.copy())
-    grad = net.grad.copy()
-    fd = np.empty_like(grad)
-    h = 1e-6
-    for i in range(net.theta.size):
-        old = net.theta[i]
-        net.theta[i] = old + h
-        up = trainer.batch_loss(net, H, T)
-        net.theta[i] = old - h
-        down = trainer.batch_loss(net, H, T)
-        net.theta[i] = old
-        fd[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
-
-
-def test_adam_matches_the_textbook_update():
-    rng = np.random.default_rng(0)
-    theta = rng.normal(size=50)
-    ref = theta.copy()
-    opt = Adam(50, lr=0.01, dtype=np.float64)
-    m = np.zeros(50)
-    v = np.zeros(50)
-    b1, b2, eps = 0.9, 0.999, 1e-8
-    for t in range(1, 30):
-        g = rng.normal(size=50) * (0.001 if t % 7 == 0 else 1.0)
-        opt.step(theta, g)
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        ref -= 0.01 * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
-        np.testing.assert_allclose(theta, ref, rtol=1e-10, atol=1e-12)
-
-
-def test_sgd_with_momentum_matches_the_textbook_update():
-    rng = np.random.default_rng(1)
-    theta = rng.normal(size=20)
-    ref = theta.copy()
-    buf = np.zeros(20)
-    opt = SGD(20, lr=0.1, momentum=0.9, dtype=np.float64)
-    for _ in range(10):
-        g = rng.normal(size=20)
-        opt.step(theta, g)
-        buf = 0.9 * buf + g
-        ref -= 0.1 * buf
-    np.testing.assert_allclose(theta, ref, rtol=1e-12)
-
-
-def test_adam_matches_torch_when_installed():
-    torch = pytest.importorskip("torch", reason="PyTorch is optional; this cross-check needs it")
-    rng = np.random.default_rng(2)
-    theta = rng.normal(size=30)
-    p = torch.nn.Parameter(torch.tensor(theta.copy()))
-    topt = torch.optim.Adam([p], lr=0.003)
-    opt = Adam(30, lr=0.003, dtype=np.float64)
-    for _ in range(20):
-        g = rng.normal(size=30)
-        opt.step(theta, g)
-        p.grad = torch.tensor(g)
-        topt.step()
-    np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-9, atol=1e-12)
+from actsearch.mlp import MLP
+from actsearch.networks import MAX_ACTIVATION, TrainConfig, Trainer, train
 
 
 def test_the_classic_breast_cancer_experiment():
@@ -164,8 +83,7 @@ def test_gradient_clipping_bounds_the_step():
     net = MLP(4, (8,), 3, np.float64)
     net.initialise(np.random.default_rng(0), "xavier")
     start = net.theta.copy()
-    trainer.fit(0)
-    after = trainer.net.theta
+    after = trainer.fit(0).net.theta
     net2 = MLP(4, (8,), 3, np.float64)
     net2.initialise(np.random.default_rng(0), "xavier")
     np.testing.assert_array_equal(net2.theta, start)
@@ -179,9 +97,7 @@ def test_l2_is_weight_decay_on_weights_only():
     for l2 in (0.0, 0.3):
         cfg = TrainConfig(hidden=(8,), epochs=1, batch_size=500, optimizer="sgd", momentum=0.0, lr=0.1,
                           l2=l2, early_stopping=False, dtype="float64", init="xavier")
-        trainer = Trainer("tanh(x)", data, cfg)
-        trainer.fit(0)
-        thetas[l2] = trainer.net.theta.copy()
+        thetas[l2] = Trainer("tanh(x)", data, cfg).fit(0).net.theta.copy()
     net = MLP(4, (8,), 3, np.float64)
     net.initialise(np.random.default_rng(0), "xavier")
     np.testing.assert_allclose(thetas[0.3] - thetas[0.0], -0.1 * 0.3 * net.theta * net.weight_mask, atol=1e-12)
@@ -203,7 +119,7 @@ def test_regression_reports_r2_like_sklearn():
     data = load_dataset("diabetes")
     trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(16,), epochs=30))
     result = trainer.fit(0)
-    pred = trainer.predict_raw(trainer.net, trainer.X["test"])[:, 0]
+    pred = trainer.predict(result.net, data.X_test)[:, 0]
     assert result.test_score == pytest.approx(r2_score(data.y_test, pred), abs=1e-6)
     assert 0.2 < result.test_score < 0.8
 
@@ -222,36 +138,6 @@ def test_pruning_callback_stops_the_run():
     result = Trainer("tanh(x)", data, TrainConfig(hidden=(8,), epochs=20)).fit(
         0, on_epoch=lambda epoch, score: seen.append(score) or epoch >= 3)
     assert result.status == "pruned" and result.epochs == 3 and len(seen) == 3
-
-
-@pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
-@pytest.mark.parametrize("expr,names", [("x*sigmoid(beta*x)", ("beta",)), ("leaky_relu(x, alpha)", ("alpha",)),
-                                        ("beta*tanh(alpha*x) + x*sigmoid(beta*x)", ("alpha", "beta"))])
-def test_learnable_parameter_gradients_match_finite_differences(granularity, expr, names):
-    data = _small_data("multiclass")
-    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64", learnable=names,
-                                              granularity=granularity))
-    assert trainer.learn is not None and trainer.learn.names == [n for n in parse(expr).params if n in names]
-    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
-    net.initialise(np.random.default_rng(3), "xavier")
-    rng = np.random.default_rng(5)
-    trainer.learn.values[:] = rng.uniform(0.3, 2.0, trainer.learn.values.size)
-    H, T = trainer.X["train"][:16], trainer.T_train[:16]
-    trainer.backprop(net, H, T.copy())
-    got = trainer.learn.grad.copy()
-    fd = np.empty_like(got)
-    h = 1e-6
-    for i in range(got.size):
-        old = trainer.learn.values[i]
-        trainer.learn.values[i] = old + h
-        up = trainer.batch_loss(net, H, T)
-        trainer.learn.values[i] = old - h
-        down = trainer.batch_loss(net, H, T)
-        trainer.learn.values[i] = old
-        fd[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
-    sizes = {"network": 1, "layer": 2, "neuron": 9}[granularity]
-    assert got.size == sizes * len(names)
 
 
 def test_learned_values_are_reported_and_training_moves_them():
@@ -291,28 +177,28 @@ def test_learnable_beta_recovers_the_teachers_beta(seed):
     assert learned.test_loss < 0.5 * fixed.test_loss and learned.test_score > fixed.test_score
 
 
-def test_frozen_layers_keep_their_starting_weights():
-    data = _small_data("regression")
+def test_frozen_layers_keep_their_starting_weights(small_data):
+    data = small_data("regression")
     start = {0: np.random.default_rng(5).normal(size=(5, 6))}
     trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(6, 3), epochs=5, frozen=(0, 2), early_stopping=False))
-    trainer.fit(0, start=start)
-    np.testing.assert_array_equal(trainer.net.W[0], start[0].astype(np.float32))
+    net = trainer.fit(0, start=start).net
+    np.testing.assert_array_equal(net.W[0], start[0].astype(np.float32))
     untouched = Trainer("tanh(x)", data, TrainConfig(hidden=(6, 3), epochs=1))
-    untouched.fit(0)  # same seed: the same random output layer before training
-    np.testing.assert_array_equal(trainer.net.W[2], _initial_output_layer(untouched, 0))
-    assert not np.allclose(trainer.net.W[1], untouched.net.W[1])  # the middle layer trained
+    untouched_net = untouched.fit(0).net  # same seed: the same random output layer before training
+    np.testing.assert_array_equal(net.W[2], _initial_output_layer(untouched, 0))
+    assert not np.allclose(net.W[1], untouched_net.W[1])  # the middle layer trained
 
 
 def _initial_output_layer(trainer, seed):
-    net = MLP(trainer.X["train"].shape[1] - 1, trainer.config.hidden, trainer.n_out, trainer.dtype)
+    net = trainer.new_net()
     net.initialise(np.random.default_rng(seed), trainer.init_rule)
     return net.W[-1]
 
 
-def test_bad_starting_weights_and_frozen_layers_are_named():
+def test_bad_starting_weights_and_frozen_layers_are_named(small_data):
     from actsearch.errors import ConfigError
 
-    data = _small_data("regression")
+    data = small_data("regression")
     with pytest.raises(ConfigError, match="starting weights of layer 0: expected shape"):
         Trainer("tanh(x)", data, TrainConfig(hidden=(6,), epochs=1)).fit(0, start={0: np.zeros((3, 6))})
     with pytest.raises(ConfigError, match="frozen"):
@@ -343,3 +229,57 @@ def test_without_resample_every_seed_uses_the_fixed_split():
         trainer.fit(seed)
         assert trainer.split is data
         np.testing.assert_array_equal(trainer.X["val"][:, :-1], data.X_val.astype(trainer.dtype))
+
+
+# --- what fit and scoring return ------------------------------------------------------------
+
+def test_fit_returns_the_trained_network_which_scores_as_reported():
+    data = load_dataset("iris")
+    trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(8,), epochs=5))
+    result = trainer.fit(0)
+    probs = trainer.predict(result.net, data.X_test)
+    assert probs.shape == (len(data.y_test), 3) and probs.dtype == np.float64
+    assert result.test_score == np.mean(probs.argmax(axis=1) == data.y_test)
+    assert not hasattr(trainer, "net") and not hasattr(trainer, "max_activation")  # returned, not stored
+    assert "net" not in result.to_dict() and result.to_dict()["test_score"] == result.test_score
+
+
+def test_scoring_returns_the_peak_hidden_activation():
+    data = load_dataset("iris")
+    trainer = Trainer("identity(x)", data, TrainConfig(hidden=(8,), dtype="float64"))
+    net = trainer.new_net()
+    net.initialise(np.random.default_rng(0), "xavier")
+    scores = trainer.loss_and_score(net, "val")
+    W = net.W[0]
+    assert scores.peak_activation == pytest.approx(np.abs(data.X_val @ W[:-1] + W[-1]).max(), rel=1e-12)
+    net.W[0] *= 1e16  # past MAX_ACTIVATION: scored as diverged, the peak still reported
+    exploded = trainer.loss_and_score(net, "val")
+    assert math.isnan(exploded.loss) and exploded.peak_activation > MAX_ACTIVATION
+
+
+def test_a_run_that_explodes_after_training_names_the_peak():
+    data = load_dataset("breast_cancer")
+    result = train("exp(exp(x))", data, TrainConfig(hidden=(32,), epochs=1, lr=1.0, early_stopping=False), seed=0)
+    assert result.status == "diverged"
+    peak = float(result.reason.split("reached ")[1].rstrip(")"))
+    assert peak > MAX_ACTIVATION
+
+
+def test_early_stopping_waits_patience_epochs_then_restores_the_best():
+    from actsearch.networks import EarlyStopping
+
+    weights = np.zeros(3)
+    stopping = EarlyStopping(patience=2, buffers=[weights])
+    losses = [1.0, 0.5, 0.7, 0.4, 0.6, 0.9]
+    stops = []
+    for epoch, loss in enumerate(losses, 1):
+        weights[:] = epoch
+        stops.append(stopping.update(epoch, loss))
+    assert stops == [False, False, False, False, False, True] and stopping.best_epoch == 4
+    stopping.restore()
+    np.testing.assert_array_equal(weights, [4.0, 4.0, 4.0])
+    off = EarlyStopping(patience=1, buffers=[weights], enabled=False)
+    assert not any(off.update(e, loss) for e, loss in enumerate(losses, 1)) and off.best_epoch == 4
+    weights[:] = 7.0
+    off.restore()
+    np.testing.assert_array_equal(weights, [7.0, 7.0, 7.0])

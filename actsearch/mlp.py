@@ -1,0 +1,115 @@
+"""The network the trainer trains: an MLP over one flat buffer, and the learnable activation parameters.
+
+All weights and biases live in one flat buffer (and so do their gradients
+and the optimiser's state), so an optimiser step is a few in-place calls on
+the whole buffer rather than a loop over layers.  Each bias is folded into
+its weight matrix as a last row, against a column of ones kept in the
+activation buffers (:func:`with_ones`), which saves an add in the forward
+pass and a sum in the backward pass.
+
+>>> net = MLP(2, (3,), 1)
+>>> [w.shape for w in net.W], net.theta.size
+([(3, 3), (4, 1)], 13)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .initialisation import InitRule, init_rule, initialise
+
+
+class MLP:
+    """A multilayer perceptron over one flat parameter buffer.
+
+    Layer ``l`` is the view ``W[l]`` of shape ``(fan_in + 1, fan_out)``: the
+    last row is the bias.
+    """
+
+    def __init__(self, n_in: int, hidden: tuple[int, ...], n_out: int, dtype=np.float32):
+        self.sizes = (n_in, *hidden, n_out)
+        shapes = [(a + 1, b) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+        total = sum(a * b for a, b in shapes)
+        self.theta = np.zeros(total, dtype=dtype)
+        self.grad = np.zeros(total, dtype=dtype)
+        self.weight_mask = np.zeros(total, dtype=dtype)  # 1 on weights, 0 on biases
+        self.W, self.G, self.offsets = [], [], []
+        offset = 0
+        for a, b in shapes:
+            n = a * b
+            self.offsets.append(offset)
+            self.W.append(self.theta[offset:offset + n].reshape(a, b))
+            self.G.append(self.grad[offset:offset + n].reshape(a, b))
+            self.weight_mask[offset:offset + (a - 1) * b] = 1.0
+            offset += n
+
+    def initialise(self, rng: np.random.Generator, rule: InitRule | str) -> None:
+        """Draw the weights by ``rule`` (see :func:`actsearch.initialisation.initialise`); zero biases.
+
+        ``"he"`` and ``"xavier"`` may be given by name; ``auto`` depends on the
+        activation, so it comes as the :class:`InitRule` of one.
+        """
+        if isinstance(rule, str):
+            if rule == "auto":
+                raise ValueError("the auto rule depends on the activation: pass init_rule(expr, 'auto')")
+            rule = init_rule(None, rule)
+        initialise(self.W, rng, rule)
+
+
+def with_ones(X: np.ndarray, dtype) -> np.ndarray:
+    """``X`` with a column of ones appended, the layout the folded biases expect.
+
+    >>> with_ones(np.zeros((2, 1)), np.float32).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    out = np.ones((X.shape[0], X.shape[1] + 1), dtype=dtype)
+    out[:, :-1] = X
+    return out
+
+
+def learnable_names(params, wanted) -> list[str]:
+    """The parameters of ``params`` that ``wanted`` makes learnable (``beta`` matches ``beta_u1``).
+
+    >>> learnable_names({"beta_u1": 1.0, "alpha": 0.5}, ("beta",))
+    ['beta_u1']
+    """
+    return [p for p in params if any(p == n or p.startswith(n + "_") for n in wanted)]
+
+
+class LearnableParams:
+    """Learnable activation parameters in one flat buffer, shared or per layer or neuron.
+
+    ``views[l][name]`` is the value that layer ``l`` uses: a 0-d view (one per
+    network, shared by every layer, or one per layer) or a vector over the
+    layer's neurons; ``grad_views`` mirror them in the gradient buffer.
+    """
+
+    def __init__(self, names: list[str], initial: dict[str, float], hidden: tuple[int, ...], granularity: str,
+                 dtype):
+        self.names, self.initial = names, initial
+        sizes = {"network": [1], "layer": [1] * len(hidden), "neuron": list(hidden)}[granularity]
+        total = len(names) * sum(sizes)
+        self.values = np.zeros(total, dtype=dtype)
+        self.grad = np.zeros(total, dtype=dtype)
+        self.start = np.zeros(total, dtype=dtype)
+        self.views: list[dict] = [{} for _ in hidden]
+        self.grad_views: list[dict] = [{} for _ in hidden]
+        offset = 0
+        for name in names:
+            slots = []
+            for n in sizes:
+                slots.append((offset, n))
+                self.start[offset:offset + n] = initial[name]
+                offset += n
+            for layer in range(len(hidden)):
+                lo, n = slots[0] if granularity == "network" else slots[layer]
+                shape = () if granularity != "neuron" else (n,)
+                self.views[layer][name] = self.values[lo:lo + n].reshape(shape)
+                self.grad_views[layer][name] = self.grad[lo:lo + n].reshape(shape)
+
+    def reset(self) -> None:
+        self.values[:] = self.start
+
+    def learned(self) -> dict[str, list[float]]:
+        """Each parameter's mean value per layer."""
+        return {name: [float(np.mean(v[name])) for v in self.views] for name in self.names}

@@ -1,0 +1,79 @@
+"""Backpropagation: the gradients of the weights and of learnable activation parameters against finite differences."""
+
+import numpy as np
+import pytest
+
+from actsearch.expression import parse
+from actsearch.mlp import MLP
+from actsearch.networks import TrainConfig, Trainer
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("expr", ["tanh(x)", "x*sigmoid(beta*x)", "gelu(x)", "softplus(x) - 0.5*x"])
+def test_backprop_matches_finite_differences_of_the_loss(small_data, task, expr):
+    data = small_data(task)
+    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    net.theta += np.random.default_rng(4).normal(scale=0.1, size=net.theta.size)  # non-zero biases too
+    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
+    trainer.backprop(net, H, T.copy())
+    grad = net.grad.copy()
+    fd = np.empty_like(grad)
+    h = 1e-6
+    for i in range(net.theta.size):
+        old = net.theta[i]
+        net.theta[i] = old + h
+        up = trainer.batch_loss(net, H, y)
+        net.theta[i] = old - h
+        down = trainer.batch_loss(net, H, y)
+        net.theta[i] = old
+        fd[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
+@pytest.mark.parametrize("expr,names", [("x*sigmoid(beta*x)", ("beta",)), ("leaky_relu(x, alpha)", ("alpha",)),
+                                        ("beta*tanh(alpha*x) + x*sigmoid(beta*x)", ("alpha", "beta"))])
+def test_learnable_parameter_gradients_match_finite_differences(small_data, granularity, expr, names):
+    data = small_data("multiclass")
+    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64", learnable=names,
+                                              granularity=granularity))
+    assert trainer.learn is not None and trainer.learn.names == [n for n in parse(expr).params if n in names]
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    rng = np.random.default_rng(5)
+    trainer.learn.values[:] = rng.uniform(0.3, 2.0, trainer.learn.values.size)
+    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
+    trainer.backprop(net, H, T.copy())
+    got = trainer.learn.grad.copy()
+    fd = np.empty_like(got)
+    h = 1e-6
+    for i in range(got.size):
+        old = trainer.learn.values[i]
+        trainer.learn.values[i] = old + h
+        up = trainer.batch_loss(net, H, y)
+        trainer.learn.values[i] = old - h
+        down = trainer.batch_loss(net, H, y)
+        trainer.learn.values[i] = old
+        fd[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
+    sizes = {"network": 1, "layer": 2, "neuron": 9}[granularity]
+    assert got.size == sizes * len(names)
+
+
+def test_dropout_scales_the_kept_units_and_draws_from_the_rng(small_data):
+    """With dropout the gradient is that of the thinned network: the same draw twice gives the same gradient."""
+    data = small_data("binary")
+    trainer = Trainer("tanh(x)", data, TrainConfig(hidden=(6,), dtype="float64", dropout=0.5))
+    net = MLP(data.n_features, (6,), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    H, T = trainer.X["train"][:16], trainer.T_train[:16]
+    grads = []
+    for seed in (7, 7, 8):
+        trainer.backprop(net, H, T.copy(), np.random.default_rng(seed))
+        grads.append(net.grad.copy())
+    trainer.backprop(net, H, T.copy())  # no rng: no dropout
+    full = net.grad.copy()
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert not np.array_equal(grads[0], grads[2]) and not np.array_equal(grads[0], full)
