@@ -28,7 +28,7 @@ from .expression import Expression, parse
 from .final_stage import final_stage, finalists
 from .networks import TrainConfig
 from .planner import Run, cached_fields, outcome, plain_row
-from .results import load_results
+from .results import SCORED_STATUSES, load_results
 from .scoring import NumpyScorer
 from .spaces import Space
 from .strategies import Candidate, get_strategy
@@ -70,7 +70,7 @@ class _Progress:
 
     def update(self, row: dict) -> None:
         val = row.get("val_score")
-        if row["status"] in ("ok", "cached") and val is not None and val == val and val > self.best:
+        if row["status"] in SCORED_STATUSES and val is not None and val == val and val > self.best:
             self.best = val
         if self.bar is not None:
             self.bar.set_postfix(best=f"{self.best:.4f}", refresh=False)

@@ -68,6 +68,8 @@ STATUSES = ("ok", "diverged", "rejected", "cached", "pruned", "mixture")
 #: The statuses of a row that is a real training, which a later candidate with the
 #: same cache key reuses (its row then says ``cached``) rather than training again.
 CACHEABLE_STATUSES = ("ok", "diverged", "pruned")
+#: The statuses of a row whose validation score counts: trained, or copied from the same function's training.
+SCORED_STATUSES = ("ok", "cached")
 
 
 class ResultsError(ActsearchError):

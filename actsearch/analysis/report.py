@@ -28,7 +28,8 @@ from ..errors import ActsearchError
 from ..results import params_text
 from .files import write_into_folder
 from .formatting import missing, number, plus_minus
-from .statistics import ALPHA, SCORED
+from ..results import SCORED_STATUSES
+from .statistics import ALPHA
 
 __all__ = ["ReportError", "comparison", "failures_by_run", "render_report", "write_report"]
 
@@ -199,7 +200,7 @@ def failures_by_run(table):
 
     from .failure_counts import reason_group
 
-    bad = table[~table["status"].isin(list(SCORED))]
+    bad = table[~table["status"].isin(list(SCORED_STATUSES))]
     out = []
     for run, rows in _runs(bad):
         kinds = rows.assign(_kind=rows["reason"].astype(object).map(lambda r: reason_group(r) or "(no reason)"))

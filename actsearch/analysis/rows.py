@@ -3,7 +3,7 @@
 The tables of :mod:`actsearch.analysis` (leaderboard, Pareto front, progress,
 failures) select their rows with these, so that every table counts a row the
 same way: a score comes from a row with status ``ok`` or ``cached``
-(:data:`~actsearch.analysis.statistics.SCORED`), and a missing stage never
+(:data:`~actsearch.results.SCORED_STATUSES`), and a missing stage never
 matches.
 
 >>> from actsearch import load_results
@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .formatting import missing
-from .statistics import SCORED
+from ..results import SCORED_STATUSES
 
 
 def rows_at(table, *, stage: str):
@@ -28,7 +28,7 @@ def rows_at(table, *, stage: str):
 def val_scores(rows) -> pd.Series:
     """Validation scores of ``rows``: NaN where the status carries none."""
     val = pd.to_numeric(rows["val_score"], errors="coerce").astype("float64")
-    return val.where(rows["status"].isin(SCORED).to_numpy(dtype=bool))
+    return val.where(rows["status"].isin(SCORED_STATUSES).to_numpy(dtype=bool))
 
 
 def run_ids(table) -> list[str]:

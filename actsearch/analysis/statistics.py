@@ -51,6 +51,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..results import SCORED_STATUSES
+
 #: The Wilcoxon signed-rank test needs this many non-zero differences: with 5 its
 #: smallest two-sided exact p is 2/32 = 0.0625, so it could never reject at 0.05.
 MIN_WILCOXON = 6
@@ -152,8 +154,6 @@ def verdict(diff: float, p_adjusted: float, reference: str, alpha: float = ALPHA
 
 # --- the final stage's verdicts ---------------------------------------------------------
 
-#: The statuses whose rows carry scores (a cached row repeats an earlier row's).
-SCORED = ("ok", "cached")
 
 #: The columns :func:`final_comparison` adds, in order.
 VERDICT_COLUMNS = ["best_baseline", "vs_best", "vs_best_ci", "p_vs_best", "p_vs_best_wilcoxon", "p_vs_best_holm",
@@ -163,7 +163,7 @@ VERDICT_COLUMNS = ["best_baseline", "vs_best", "vs_best_ci", "p_vs_best", "p_vs_
 def _per_seed(row) -> list | None:
     """The row's per-seed test scores, or None where its status carries no scores."""
     text = row["test_scores"]
-    if row["status"] not in SCORED or not isinstance(text, str) or not text:
+    if row["status"] not in SCORED_STATUSES or not isinstance(text, str) or not text:
         return None
     return json.loads(text)
 

@@ -44,7 +44,8 @@ from .formatting import missing
 from .pareto import pareto_front
 from .run_progress import progress, progress_summary
 from .rows import function_key, most_common, rows_at, run_ids, search_rows, text_or_none, val_scores
-from .statistics import SCORED, VERDICT_COLUMNS, final_comparison
+from ..results import SCORED_STATUSES
+from .statistics import VERDICT_COLUMNS, final_comparison
 
 
 # --- leaderboard --------------------------------------------------------------------
@@ -241,7 +242,7 @@ _LEADERBOARD_DTYPES = {"rank": "int64", "val_score": "float64", "val_score_std":
 def _entry(row, source: str, search_best: float, evaluations: int, tests: dict) -> dict:
     final = row["stage"] == "final"
     compared = tests.get(int(row["eval_id"]), {}) if final else {}
-    scored = row["status"] in SCORED
+    scored = row["status"] in SCORED_STATUSES
 
     def num(col):
         value = pd.to_numeric(row[col], errors="coerce")

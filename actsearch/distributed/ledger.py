@@ -88,7 +88,7 @@ def study_table_rows(study, config, ledger: Ledger, max_retry) -> list[dict]:
     """One row per resolved slot, by eval_id: the stored row, or a ``diverged`` row for a lost slot."""
     from optuna.trial import TrialState
 
-    from ..results import STATUSES
+    from ..results import SCORED_STATUSES, STATUSES
 
     now = time.time()
     rows = []
@@ -103,7 +103,7 @@ def study_table_rows(study, config, ledger: Ledger, max_retry) -> list[dict]:
                 row = {**lost_row(study.study_name, config, s, [t]), "trial": t.number,
                        "status": status if status in STATUSES else "diverged",
                        "reason": "told without an actsearch row"}
-                if row["status"] in ("ok", "cached") and t.values:
+                if row["status"] in SCORED_STATUSES and t.values:
                     row["val_score"] = t.values[0]
             row["eval_id"] = s
             rows.append(row)

@@ -102,7 +102,8 @@ class Worker:
         data = load_dataset(self.config.dataset, target=self.config.target, task=self.config.task,
                             seed=self.config.split_seed)
         self.run = Run(self.config, data, space, run_id=study_run_id(study_name, self.config))
-        self.executor = SerialExecutor(NumpyScorer(data, self.config.train))  # in this process: the pruner reports to the trial
+        # in this process: the pruner reports to the trial
+        self.executor = SerialExecutor(NumpyScorer(data, self.config.train))
         # each worker samples with its own seed: workers with one seed would propose the same candidates
         rng = np.random.default_rng([int(self.config.seed), secrets.randbits(63)])
         options = {**self.config.strategy_options, "storage": self.storage, "study_name": study_name,

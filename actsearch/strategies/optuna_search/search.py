@@ -71,6 +71,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import ConfigError
+from ...results import SCORED_STATUSES
 from ...spaces import SpaceError
 from ..base import Candidate, Outcome, Strategy, option
 from .slots import WarmStartIndex, sample
@@ -82,7 +83,6 @@ FAILED_SCORE = -1e12
 #: The complexity or cost told for them in a multi-objective study: above any real one.
 FAILED_COST = 1e12
 MAX_REDRAWS = 20
-GOOD = ("ok", "cached")
 
 
 @dataclass(frozen=True)
@@ -230,8 +230,8 @@ class OptunaSearch(Strategy):
     def _values(self, trial, candidate: Candidate, outcome: Outcome) -> tuple[bool, list[float]]:
         """Whether the outcome has a real score, and the objective values to tell."""
         score = outcome.val_score
-        good = outcome.status in GOOD and score is not None and math.isfinite(score)
-        if not good and outcome.status in GOOD:
+        good = outcome.status in SCORED_STATUSES and score is not None and math.isfinite(score)
+        if not good and outcome.status in SCORED_STATUSES:
             trial.set_user_attr("status", f"{outcome.status} without a score")
         values = [float(score) if good else FAILED_SCORE]
         for name in self.objectives[1:]:
@@ -288,8 +288,9 @@ class OptunaSearch(Strategy):
         if self.warm_started or self.warm_start_unmatched:
             counts["warm_started"] = self.warm_started
             counts["warm_start_unmatched"] = list(self.warm_start_unmatched)
+        scored = SCORED_STATUSES
         good = [t for t in trials if t.state.name == "COMPLETE" and (
-            t.user_attrs.get("status") in GOOD or t.user_attrs.get("repeat_of") in GOOD)]
+            t.user_attrs.get("status") in scored or t.user_attrs.get("repeat_of") in scored)]
         if not self.multi:
             best = max(good, key=lambda t: (t.value, -t.number), default=None)
             return {"best": None if best is None else self._entry(best), **counts}

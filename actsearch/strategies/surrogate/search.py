@@ -80,6 +80,7 @@ from typing import Any
 import numpy as np
 
 from ...expression import Expression, parse
+from ...results import SCORED_STATUSES
 from ..base import Candidate, Outcome, Strategy, option
 from .acquisition import acquire, design
 from .features import features, fingerprint, screened_out
@@ -88,7 +89,6 @@ from .model import MODELS, SurrogateModel
 #: The first evaluations of a search (they need not be in the space).
 BASELINES = ("relu(x)", "swish(x)", "gelu(x)", "elu(x)", "leaky_relu(x)", "tanh(x)", "softplus(x)")
 INITS = ("medoids", "random")
-GOOD = ("ok", "cached")
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ class SurrogateSearch(Strategy):
         if fp is None:
             return
         score = outcome.val_score
-        good = outcome.status in GOOD and score is not None and math.isfinite(score)
+        good = outcome.status in SCORED_STATUSES and score is not None and math.isfinite(score)
         self.told[fp] = (features(candidate.expression, self.flow), float(score) if good else math.nan,
                          str(candidate.expression))
 
