@@ -65,7 +65,7 @@ LAYERS = [
     ("expressions", ["errors", "primitives", "expression"]),
     ("training", ["datasets", "initialisation", "mlp", "heads", "optimizers", "backprop", "networks", "screening"]),
     ("tables", ["results", "analysis", "export"]),
-    ("scoring", ["scoring", "executors", "evaluation"]),
+    ("scoring", ["scoring", "executors", "evaluation", "torch_backend"]),
     ("search", ["spaces", "strategies", "config", "planner", "warmstart", "final_stage", "driver", "finals",
                 "distributed", "estimator"]),
     ("command line", ["cli", "__main__"]),
