@@ -96,6 +96,11 @@ class SearchConfig:
     warm_k: int = 5
     strategy_options: dict[str, Any] = field(default_factory=dict)
     train: TrainConfig = DEFAULT_PROTOCOL
+    #: the model candidates are scored in: None for actsearch's NumPy MLP (``train.hidden``), else a torch
+    #: model (``resmlp``, ``cnn`` or ``PATH.py:FUNCTION``; ``replace``: swap its activation modules) on ``device``
+    model: str | None = None
+    replace: bool = False
+    device: str = "cpu"
 
     def __post_init__(self):
         object.__setattr__(self, "baselines", tuple(self.baselines))
@@ -142,6 +147,12 @@ class SearchConfig:
             values["train"] = TrainConfig(**train)
         return cls(**values)
 
+    def scorer(self, data):
+        """The :class:`~actsearch.scoring.Scorer` of this run's protocol on ``data``."""
+        from .scoring import scorer_for
+
+        return scorer_for(data, self.train, self.model, replace_modules=self.replace, device=self.device)
+
     def search_space(self):
         """The :class:`~actsearch.spaces.Space` that :attr:`space` names (``"default"``: :data:`DEFAULT_SPACE`).
 
@@ -168,9 +179,11 @@ def stored_settings(folder: str) -> dict | None:
         return None
     with open(path, encoding="utf-8") as fh:
         try:
-            return yaml.safe_load(fh) or {}
+            stored = yaml.safe_load(fh) or {}
         except yaml.YAMLError:
             raise SearchError(f"{path} is not valid YAML; use a new --out") from None
+    # a setting added since that run was written had its default there (a torch model: none)
+    return {**SearchConfig().to_dict(), **stored} if isinstance(stored, dict) else stored
 
 
 def first_difference(old: dict, new: dict, keys) -> tuple[str, Any, Any] | None:

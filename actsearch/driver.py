@@ -29,7 +29,6 @@ from .final_stage import final_stage, finalists
 from .networks import TrainConfig
 from .planner import Run, cached_fields, outcome, plain_row
 from .results import SCORED_STATUSES, load_results
-from .scoring import NumpyScorer
 from .spaces import Space
 from .strategies import Candidate, get_strategy
 from .warmstart import PROTOCOL_KEYS, WARM_REASON, WarmStart, is_warm_copy, load_warm_start, warm_fields
@@ -207,6 +206,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     if data is None:
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)
+    scorer = config.scorer(data)  # a torch model is built and checked here, before anything is written
     warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
         warm = load_warm_start(config.warm_start, config.warm_k, config)
@@ -221,7 +221,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     if announce is not None:
         lines = [_resume_summary(search_prev, final_prev)] if run_id is not None else []
         announce("\n".join(lines + ([warm.note] if warm is not None else [])))
-    executor = make_executor(NumpyScorer(data, config.train), workers=workers, dask=dask)
+    executor = make_executor(scorer, workers=workers, dask=dask)
     interrupted = False
     try:
         _search_loop(run, strategy, executor, search_prev)
@@ -296,7 +296,7 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
            final_k: int = 5, final_seeds: int = 10, baselines: Sequence[str] = BASELINES,
            warm_start: str | None = None, strategy_options: dict | None = None,
            train: TrainConfig | None = None, progress: bool = True, workers: int = 1, dask: str | None = None,
-           **train_options) -> SearchResult:
+           model: str | None = None, replace: bool = False, device: str = "cpu", **train_options) -> SearchResult:
     """Search a space of activations; the one function behind ``actsearch search``.
 
     ``X, y`` search on your own arrays instead of ``dataset``.  Training
@@ -305,7 +305,10 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
     With ``out``, every evaluation is appended to ``out/evaluations.csv`` as
     it finishes, and running the same call again resumes.  ``workers`` trains
     in that many processes; ``dask`` (``"local"`` or a scheduler address) on a
-    Dask cluster.  Neither changes the table.
+    Dask cluster.  Neither changes the table.  ``model`` scores candidates in a
+    torch model instead of the NumPy MLP: ``"resmlp"``, ``"cnn"`` or
+    ``"PATH.py:FUNCTION"`` (with ``replace``, its ReLU/GELU/SiLU/Tanh/ELU
+    modules are swapped for the candidate), on ``device``.
     """
     protocol = protocol_from(train, train_options)
     data, name = data_from(dataset, X, y, task=task, split_seed=split_seed, load=False)
@@ -313,6 +316,7 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
                           dataset=str(name), target=target, task=task, split_seed=split_seed, budget=budget,
                           seed=seed, seeds=seeds, final_k=final_k, final_seeds=final_seeds,
                           baselines=tuple(baselines), warm_start=warm_start,
-                          strategy_options=dict(strategy_options or {}), train=protocol)
+                          strategy_options=dict(strategy_options or {}), train=protocol, model=model,
+                          replace=replace, device=device)
     return run_search(config, out, data=data, space=None if isinstance(space, str) else space, progress=progress,
                       workers=workers, dask=dask)

@@ -100,6 +100,22 @@ class NumpyScorer(Scorer):
         return SeedRuns(tuple(seeds[:len(results)]), tuple(results), trainer.init, trainer.init_rule.gain)
 
 
+def scorer_for(data, train: TrainConfig, model: str | None = None, *, replace_modules: bool = False,
+               device: str = "cpu") -> Scorer:
+    """The scorer of a protocol: the NumPy MLP of ``train`` (``model`` None), or the torch ``model``
+    (``resmlp``, ``cnn``, ``PATH.py:FUNCTION``) trained with ``train``'s settings.
+
+    >>> from actsearch.datasets import load_dataset
+    >>> type(scorer_for(load_dataset("moons"), TrainConfig())).__name__
+    'NumpyScorer'
+    """
+    if model is None:
+        return NumpyScorer(data, train)
+    from .torch_backend.scorer import TorchConfig, TorchScorer
+
+    return TorchScorer(data, TorchConfig.from_protocol(train, device), model, replace_modules, protocol=train)
+
+
 def _mean_learned(learned: list[dict]) -> str:
     """Learned parameter values, mean per layer over the seeds, as JSON ('' when none)."""
     if not learned:

@@ -20,7 +20,7 @@ from .results import load_results, row_params
 WARM_REASON = "warm start: trained under this protocol in"
 
 #: The settings that decide a training's outcome; a warm-start run's scores carry over when all are equal.
-PROTOCOL_KEYS = ("dataset", "target", "task", "split_seed", "seeds", "train")
+PROTOCOL_KEYS = ("dataset", "target", "task", "split_seed", "seeds", "train", "model", "replace")
 
 
 @dataclass(frozen=True)

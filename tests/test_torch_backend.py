@@ -158,3 +158,52 @@ def test_without_torch_the_error_says_how_to_install_it():
             "try:\n    TorchScorer(load_dataset('moons'))\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "ConfigError PyTorch is not installed: pip install actsearch[torch]"
+
+
+TORCH_CLI = [sys.executable, "-m", "actsearch", "search", "--model", "resmlp", "--space", "small", "--budget", "6",
+             "--seed", "3", "--dataset", "moons", "--epochs", "8", "--seeds", "1", "--final-k", "1",
+             "--final-seeds", "2", "--baselines", "relu", "--no-progress"]
+
+
+def test_a_search_in_a_torch_model_resumes_after_sigkill(tmp_path):
+    import os
+    import signal
+    import time
+
+    import pandas as pd
+
+    from actsearch.results import load_results
+
+    out = str(tmp_path / "killed")
+    path = os.path.join(out, "evaluations.csv")
+    proc = subprocess.Popen(TORCH_CLI + ["--out", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 180
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.exists(path) and open(path).read().count("\n") >= 3:  # header + 2 rows
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = open(path).read()
+    before = before[:before.rfind("\n") + 1]
+    assert 2 <= before.count("\n") - 1 < 6 + 2  # killed before the end
+    resumed = subprocess.run(TORCH_CLI + ["--out", out], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert open(path).read().startswith(before)  # nothing written before the kill changed
+    table = load_results(out)
+    assert (table["stage"] == "search").sum() == 6 and table["eval_id"].is_unique
+    assert (table["stage"] == "final").sum() == 2 and set(table["init"].dropna()) == {"torch"}
+    fresh = str(tmp_path / "fresh")
+    done = subprocess.run(TORCH_CLI + ["--out", fresh], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    timing = ["train_seconds", "timestamp", "run_id"]
+    pd.testing.assert_frame_equal(table.drop(columns=timing), load_results(fresh).drop(columns=timing))
+
+
+def test_a_bad_model_on_the_command_line_is_one_line_and_writes_nothing(tmp_path, cli, one_line_error):
+    import os
+
+    out = tmp_path / "never"
+    one_line_error(*cli("search", "--model", str(tmp_path / "missing.py:build"), "--budget", "2",
+                        "--out", str(out)), "does not exist")
+    assert not os.path.exists(out)

@@ -218,3 +218,16 @@ def training_config(args):
                        init_scale=args.init_scale, resample=args.resample,
                        learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
                        granularity=args.granularity)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The options that score candidates in a PyTorch model instead of the NumPy MLP."""
+    parser.add_argument("--model", metavar="resmlp|cnn|PATH.py:FUNCTION",
+                        help="score candidates in this PyTorch model (pip install actsearch[torch]): the built-in "
+                             "resmlp (residual MLP, LayerNorm) or cnn (BatchNorm, 8x8 digits images), or your "
+                             "FUNCTION(activation) -> nn.Module, where activation() makes one candidate module "
+                             "(default: actsearch's NumPy MLP of --hidden)")
+    parser.add_argument("--replace", action="store_true",
+                        help="with --model PATH.py:FUNCTION: FUNCTION() returns a model whose nn.ReLU, nn.GELU, "
+                             "nn.SiLU, nn.Tanh and nn.ELU modules are replaced by the candidate")
+    parser.add_argument("--device", default="cpu", help="torch device of --model, cpu or cuda (default: cpu)")

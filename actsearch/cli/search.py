@@ -11,7 +11,7 @@ from ..errors import ActsearchError
 from ..strategies.base import STRATEGIES
 from ..strategies.evolution import DEFAULT_POPULATION as EVOLUTION_POPULATION
 from ..strategies.optuna_search import PRUNERS, SAMPLERS
-from .arguments import (add_data_options, add_training_options, expression_list, load_data, positive_int,
+from .arguments import (add_data_options, add_model_options, add_training_options, expression_list, load_data, positive_int,
                         strategy_option, training_config)
 from .output import print_leaderboard, print_pareto_front
 
@@ -50,6 +50,7 @@ def add_parser(sub) -> None:
     se.add_argument("--warm-start", metavar="OTHER.csv", help="start from the best candidates of an earlier run "
                                                                "(their rows copied where it trained under this "
                                                                "protocol, else trained again)")
+    add_model_options(se)
     _add_strategy_options(se)
     _add_execution_options(se)
     se.set_defaults(run=run)
@@ -108,6 +109,8 @@ def default_out(args) -> str:
     if args.dataset != SearchConfig().dataset:
         parts.append(_slug(os.path.splitext(os.path.basename(args.dataset))[0]
                            if args.dataset.endswith(".csv") else args.dataset))
+    if getattr(args, "model", None):
+        parts.append(_slug(os.path.splitext(os.path.basename(args.model.split(":")[0]))[0]))
     parts += [args.strategy, f"s{args.seed}"]
     return os.path.join("results", "-".join(parts))
 
@@ -159,7 +162,7 @@ def run(args) -> int:
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
                           baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options,
-                          train=training_config(args))
+                          train=training_config(args), model=args.model, replace=args.replace, device=args.device)
     out, note = (args.out, "") if args.out else default_folder(args, config)
     workers = args.workers
     pruned = getattr(strategy_settings(args.strategy, options), "pruner", None)

@@ -38,10 +38,9 @@ def _stop_workers(procs: list, interrupted: bool) -> None:
 def _final_stage(run, out: str | None, workers: int) -> bool:
     """The driver's final stage on this machine; True if interrupted.  The rows go to OUT/evaluations.csv."""
     from ..executors import make_executor
-    from ..scoring import NumpyScorer
     from ..final_stage import final_stage
 
-    executor = make_executor(NumpyScorer(run.data, run.config.train), workers=workers)
+    executor = make_executor(run.config.scorer(run.data), workers=workers)
     try:
         final_stage(run, executor)
     except KeyboardInterrupt:

@@ -80,7 +80,6 @@ class Worker:
 
         from ..datasets import load_dataset
         from ..executors import SerialExecutor
-        from ..scoring import NumpyScorer
         from ..strategies.optuna_search import OptunaSearch
 
         must_exist(storage)
@@ -103,7 +102,7 @@ class Worker:
                             seed=self.config.split_seed)
         self.run = Run(self.config, data, space, run_id=study_run_id(study_name, self.config))
         # in this process: the pruner reports to the trial
-        self.executor = SerialExecutor(NumpyScorer(data, self.config.train))
+        self.executor = SerialExecutor(self.config.scorer(data))
         # each worker samples with its own seed: workers with one seed would propose the same candidates
         rng = np.random.default_rng([int(self.config.seed), secrets.randbits(63)])
         options = {**self.config.strategy_options, "storage": self.storage, "study_name": study_name,

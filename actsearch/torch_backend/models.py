@@ -27,12 +27,18 @@ REPLACEABLE = ("ReLU", "GELU", "SiLU", "Tanh", "ELU")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A target model: its name and ``build(activation, n_in, n_out) -> nn.Module``; ``note`` says what a
-    replacing build replaced."""
+    """A target model: its name and ``build(activation, n_in, n_out) -> nn.Module``; ``notes`` says what a
+    replacing build replaced.  It pickles as its ``source`` (what :func:`model_spec` was given), so a worker
+    process imports the user's file itself."""
 
     name: str
     build: Callable
     notes: list = field(default_factory=list, compare=False)
+    source: str = ""
+    replace: bool = False
+
+    def __reduce__(self):
+        return model_spec, (self.source, self.replace)
 
 
 def resmlp(activation, n_in: int, n_out: int, width: int = 64, blocks: int = 2, dropout: float = 0.0):
@@ -114,7 +120,7 @@ def model_spec(text: str, replace: bool = False) -> ModelSpec:
     if text in BUILT_IN:
         if replace:
             raise ConfigError(f"--replace needs a model file PATH.py:FUNCTION, not the built-in {text!r}")
-        return ModelSpec(text, BUILT_IN[text])
+        return ModelSpec(text, BUILT_IN[text], source=text)
     path, sep, function = text.rpartition(":")
     if not sep or not path.endswith(".py") or not function.isidentifier():
         raise ConfigError(f"model {text!r}: expected resmlp, cnn or PATH.py:FUNCTION")
@@ -135,4 +141,4 @@ def model_spec(text: str, replace: bool = False) -> ModelSpec:
     else:
         def build(activation, n_in, n_out):
             return _module_or_error(fn(activation), f"{where}(activation)")
-    return ModelSpec(where, build, notes)
+    return ModelSpec(where, build, notes, source=text, replace=replace)

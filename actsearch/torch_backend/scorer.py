@@ -62,6 +62,20 @@ class TorchConfig:
             if not ok:
                 raise ConfigError(f"torch training setting {name}={getattr(self, name)!r}: expected {expected}")
 
+    @classmethod
+    def from_protocol(cls, train, device: str = "cpu") -> TorchConfig:
+        """The torch settings of a search protocol (:class:`~actsearch.networks.TrainConfig`): its epochs,
+        batch size, learning rate, optimiser, momentum, weight decay (``l2``), early stopping, resampling and
+        learnable parameters.  The hidden layers, initialisation and dtype are the model's own.
+
+        >>> from actsearch.networks import TrainConfig
+        >>> TorchConfig.from_protocol(TrainConfig(epochs=3, l2=1e-4)).weight_decay
+        0.0001
+        """
+        return cls(epochs=train.epochs, batch_size=train.batch_size, lr=train.lr, optimizer=train.optimizer,
+                   weight_decay=train.l2, momentum=train.momentum, early_stopping=train.early_stopping,
+                   patience=train.patience, resample=train.resample, learnable=train.learnable, device=device)
+
 
 @contextlib.contextmanager
 def _one_thread(torch):
@@ -81,9 +95,10 @@ class TorchScorer(Scorer):
     name = "torch"
 
     def __init__(self, data, config: TorchConfig | None = None, model: str | ModelSpec = "resmlp",
-                 replace_modules: bool = False):
+                 replace_modules: bool = False, protocol=None):
         torch = require_torch()
         self.data, self.config = data, config or TorchConfig()
+        self.protocol = protocol  # the search's TrainConfig, which a candidate's training overrides name
         self.model = model if isinstance(model, ModelSpec) else model_spec(model, replace_modules)
         if self.config.device.startswith("cuda") and not torch.cuda.is_available():
             raise ConfigError(f"--device {self.config.device}: CUDA is not available on this machine")
@@ -102,7 +117,7 @@ class TorchScorer(Scorer):
     def train_seeds(self, expr: Expression, seeds: Sequence[int], *, pruner=None, train: dict | None = None,
                     stop_on_failure: bool = True) -> SeedRuns:
         torch = require_torch()
-        config = replace(self.config, **train) if train else self.config
+        config = self._with(train) if train else self.config
         factory = activation_factory(expr, config.learnable)
         results = []
         with _one_thread(torch):
@@ -117,6 +132,12 @@ class TorchScorer(Scorer):
                 if stop_on_failure and r.status in ("pruned", "diverged"):
                     break
         return SeedRuns(tuple(seeds[:len(results)]), tuple(results), "torch", math.nan)
+
+    def _with(self, train: dict) -> TorchConfig:
+        """The settings with a candidate's training overrides (named as in the search's protocol)."""
+        if self.protocol is not None:
+            return TorchConfig.from_protocol(replace(self.protocol, **train), self.config.device)
+        return replace(self.config, **train)
 
     # --- one seed -------------------------------------------------------------------------
     def _tensors(self, torch, split, device):
