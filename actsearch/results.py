@@ -56,7 +56,7 @@ from .errors import ActsearchError
 SCHEMA: dict[str, str] = {
     "run_id": "string", "eval_id": "int64", "stage": "string", "strategy": "string",
     "generation": "Int64", "trial": "Int64", "expression": "string", "canonical": "string",
-    "fingerprint": "string", "complexity": "int64", "params": "string", "dataset": "string",
+    "fingerprint": "string", "complexity": "int64", "params": "string", "dataset": "string", "model": "string",
     "seeds": "int64", "status": "string", "reason": "string", "val_score": "float64",
     "val_score_std": "float64", "test_score": "float64", "test_score_std": "float64",
     "test_scores": "string", "val_history": "string", "learned": "string", "epochs": "float64",
@@ -152,7 +152,7 @@ def drop_partial_last_line(path: str) -> None:
 
 #: Columns added after the first release, and the value a file written before them
 #: gets when read (the table is otherwise the same, so older runs stay readable).
-ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": "", "init": "", "init_gain": ""}
+ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": "", "init": "", "init_gain": "", "model": ""}
 STAGES = ("search", "final")
 _JSON_COLUMNS = {"params": dict, "test_scores": list, "val_history": list}
 

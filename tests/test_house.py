@@ -67,7 +67,7 @@ LAYERS = [
     ("tables", ["results", "analysis", "export"]),
     ("scoring", ["scoring", "executors", "evaluation", "torch_backend"]),
     ("search", ["spaces", "strategies", "config", "planner", "warmstart", "final_stage", "driver", "finals",
-                "distributed", "estimator"]),
+                "transfer", "distributed", "estimator"]),
     ("command line", ["cli", "__main__"]),
 ]
 LAYER_OF = {room: i for i, (_, rooms) in enumerate(LAYERS) for room in rooms}

@@ -15,11 +15,11 @@ import sys
 
 from .. import __version__
 from ..errors import ActsearchError
-from . import analyze, compare, evaluate, export, plot, report, search, worker
+from . import analyze, compare, evaluate, export, plot, report, search, transfer, worker
 from .arguments import OneLineErrorParser
 
 #: The command modules, in the order of ``actsearch --help``.
-COMMANDS = (evaluate, search, compare, analyze, plot, report, export, worker)
+COMMANDS = (evaluate, search, compare, transfer, analyze, plot, report, export, worker)
 
 
 def build_parser() -> OneLineErrorParser:

@@ -220,13 +220,15 @@ def training_config(args):
                        granularity=args.granularity)
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """The options that score candidates in a PyTorch model instead of the NumPy MLP."""
-    parser.add_argument("--model", metavar="resmlp|cnn|PATH.py:FUNCTION",
+def add_model_options(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """The options that score candidates in a PyTorch model instead of the NumPy MLP (``default``: the model
+    without ``--model``; None for the NumPy MLP)."""
+    shown = default or "the NumPy MLP of --hidden"
+    parser.add_argument("--model", metavar="resmlp|cnn|PATH.py:FUNCTION", default=default,
                         help="score candidates in this PyTorch model (pip install actsearch[torch]): the built-in "
                              "resmlp (residual MLP, LayerNorm) or cnn (BatchNorm, 8x8 digits images), or your "
                              "FUNCTION(activation) -> nn.Module, where activation() makes one candidate module "
-                             "(default: actsearch's NumPy MLP of --hidden)")
+                             f"(default: {shown})")
     parser.add_argument("--replace", action="store_true",
                         help="with --model PATH.py:FUNCTION: FUNCTION() returns a model whose nn.ReLU, nn.GELU, "
                              "nn.SiLU, nn.Tanh and nn.ELU modules are replaced by the candidate")
