@@ -6,7 +6,7 @@ the same fresh seeds for all (paired), under the run's training settings, and
 writes ``RUN/transfer-<model>.csv`` in the results schema (``model`` names the
 target).  The verdicts are the final stage's (:func:`actsearch.analysis.tables.leaderboard`:
 each function against the best baseline in the target, Holm-corrected), and
-:func:`proxy_agreement` is the rank correlation between the scores in the proxy
+:func:`~actsearch.analysis.transfer_check.proxy_agreement` is the rank correlation between the scores in the proxy
 (the run's final stage) and in the target.
 """
 
@@ -20,6 +20,7 @@ from typing import Any, Sequence
 from .config import SearchConfig, SearchError, stored_settings
 from .errors import ConfigError, ExpressionError
 from .expression import parse
+from .analysis.transfer_check import proxy_agreement
 from .results import SCORED_STATUSES, ResultsWriter, load_results, row_params
 
 
@@ -70,31 +71,7 @@ def model_slug(model: str) -> str:
     """
     path, _, function = model.rpartition(":")
     text = f"{os.path.splitext(os.path.basename(path))[0]}-{function}" if path.endswith(".py") else model
-    return re.sub(r"[^A-Za-z0-9.]+", "_", text).strip("_") or "model"
-
-
-def proxy_agreement(proxy, target) -> dict:
-    """Spearman's rank correlation between the functions' mean test scores in the proxy's final stage and in the
-    target, over the functions scored in both (by fingerprint): ``rho``, ``p`` and ``n``.
-
-    >>> import pandas as pd
-    >>> proxy = pd.DataFrame({"stage": ["final"] * 3, "status": ["ok"] * 3, "fingerprint": ["a", "b", "c"],
-    ...                       "test_score": [0.9, 0.8, 0.7]})
-    >>> proxy_agreement(proxy, proxy.assign(test_score=[0.5, 0.6, 0.4]))["rho"]
-    0.5
-    """
-    from scipy.stats import spearmanr
-
-    def means(table):
-        ok = table[(table["stage"] == "final") & table["status"].isin(list(SCORED_STATUSES))]
-        return ok.groupby("fingerprint")["test_score"].mean().dropna()
-
-    a, b = means(proxy), means(target)
-    common = sorted(set(a.index) & set(b.index))
-    if len(common) < 3:
-        return {"rho": float("nan"), "p": float("nan"), "n": len(common)}
-    rho, p = spearmanr(a[common].to_numpy(), b[common].to_numpy())
-    return {"rho": float(rho), "p": float(p), "n": len(common)}
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("_") or "model"
 
 
 def transfer(run: str, model: str, *, expressions: Sequence[str] | None = None, seeds: int = 10,

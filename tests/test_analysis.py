@@ -311,7 +311,8 @@ def test_analyze_json(runs, table, cli):
         raise ValueError(f"{token} is not JSON")
 
     doc = json.loads(out, parse_constant=reject)
-    assert set(doc) == {"runs", "rows", "leaderboard", "pareto_front", "progress", "failures", "compare"}
+    assert set(doc) == {"runs", "rows", "leaderboard", "pareto_front", "progress", "failures", "compare", "transfer"}
+    assert doc["transfer"] == []  # no actsearch transfer tables beside these runs
     assert doc["rows"] == len(table) and doc["runs"] == ["rand-s0", "evo-s0", "opt-s0"]
     board = leaderboard(table)
     assert [r["expression"] for r in doc["leaderboard"]] == board["expression"].tolist()

@@ -155,7 +155,8 @@ def test_without_torch_the_error_says_how_to_install_it():
             "sys.meta_path.insert(0, NoTorch())\n"
             "from actsearch.datasets import load_dataset\n"
             "from actsearch.torch_backend import TorchScorer\n"
-            "try:\n    TorchScorer(load_dataset('moons'))\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\n")
+            "try:\n    TorchScorer(load_dataset('moons'))\n"
+            "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "ConfigError PyTorch is not installed: pip install actsearch[torch]"
 

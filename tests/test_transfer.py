@@ -98,3 +98,26 @@ def test_bad_transfers_are_one_line_errors_and_write_nothing(finished, cli, one_
 
 def test_a_folder_without_a_run_is_a_one_line_error(tmp_path, cli, one_line_error):
     one_line_error(*cli("transfer", str(tmp_path), "--model", "resmlp"), "config.yaml")
+
+
+def test_analyze_and_report_show_the_transfer_table_when_there_is_one(tmp_path, cli):
+    out = str(tmp_path / "run")
+    search(space="small", strategy="random", dataset="moons", budget=4, seed=2, out=out, hidden=(8,), epochs=3,
+           seeds=1, final_k=2, final_seeds=2, baselines=("relu(x)", "tanh(x)"), progress=False)
+    code, before, err = cli("analyze", out)
+    assert code == 0 and "Does it transfer?" not in before
+    code, _, err = cli("report", out, "--out", str(tmp_path / "before.html"))
+    assert code == 0 and "Does it transfer?" not in (tmp_path / "before.html").read_text()
+    from actsearch.transfer import transfer
+
+    result = transfer(out, "resmlp", seeds=2, epochs=2)
+    code, text, err = cli("analyze", out)
+    assert code == 0 and "Does it transfer? resmlp" in text and "transfer-resmlp.csv" in text
+    best = result.leaderboard[result.leaderboard["verdict"] == "best baseline"]["expression"].iloc[0]
+    assert any(best in line and "best baseline" in line for line in text.split("Does it transfer?")[1].splitlines())
+    code, js, err = cli("analyze", out, "--format", "json")
+    section = json.loads(js)["transfer"]
+    assert [s["model"] for s in section] == ["resmlp"] and section[0]["agreement"]["n"] == result.agreement["n"]
+    code, _, err = cli("report", out, "--out", str(tmp_path / "after.html"))
+    page = (tmp_path / "after.html").read_text()
+    assert code == 0 and '<h2 id="transfer">Does it transfer?</h2>' in page and 'href="#transfer"' in page

@@ -31,7 +31,9 @@ def to_json(sections: dict, runs: list[str], n_rows: int) -> dict:
         progress.append({**record, "best_so_far": json_safe(best)})
     return {"runs": runs, "rows": n_rows, "leaderboard": records(sections["leaderboard"]),
             "pareto_front": records(sections["pareto_front"]), "progress": progress,
-            "failures": records(sections["failures"]), "compare": records(sections["compare"])}
+            "failures": records(sections["failures"]), "compare": records(sections["compare"]),
+            "transfer": [{"model": c["model"], "path": c["path"], "agreement": json_safe(c["agreement"]),
+                          "leaderboard": records(c["leaderboard"])} for c in sections.get("transfer", ())]}
 
 
 # --- text and markdown --------------------------------------------------------------
@@ -181,6 +183,25 @@ def _comparison_section(compared) -> _Section:
         code=("best expression",))
 
 
+def _transfer_section(check: dict) -> _Section:
+    from .transfer_check import agreement_text
+
+    board = check["leaderboard"]
+    return _Section(
+        f"Does it transfer? {check['model']}",
+        f"the finalists and baselines trained again in {check['model']} on paired seeds ({check['path']}); "
+        f"vs best and p_holm against the best baseline there; {agreement_text(check['agreement'])}",
+        board,
+        [("#", lambda r: str(r["rank"]), True), ("expression", lambda r: _cut(r["expression"], 40), False),
+         ("source", lambda r: str(r["source"]), False),
+         ("val", lambda r: plus_minus(r["val_score"], r["val_score_std"]), True),
+         ("test", lambda r: plus_minus(r["test_score"], r["test_score_std"]), True),
+         ("vs best", lambda r: number(r["vs_best"], signed=True), True),
+         ("p_holm", lambda r: number(r["p_vs_best_holm"], 3), True),
+         ("verdict", lambda r: "" if missing(r["verdict"]) else str(r["verdict"]), False)],
+        code=("expression",), empty="(no scored rows)")
+
+
 def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = False) -> str:
     """The ``table`` and ``markdown`` outputs of ``actsearch analyze``: a heading, then one table per section.
 
@@ -197,6 +218,7 @@ def render(sections: dict, runs: list[str], n_rows: int, *, markdown: bool = Fal
              _failures_section(sections["failures"])]
     if several:
         shown.append(_comparison_section(sections["compare"]))
+    shown += [_transfer_section(check) for check in sections.get("transfer", ())]
     head = f"{n_rows} row{'' if n_rows == 1 else 's'} from {len(runs)} run{'' if len(runs) == 1 else 's'}" \
         f"{': ' + ', '.join(runs) if runs else ''}"
     blocks = [f"# actsearch analyze\n\n{head}" if markdown else head]

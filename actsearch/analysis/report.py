@@ -397,6 +397,29 @@ nav a { margin-right: 1em; }
 """
 
 
+def _section_transfer(sources: list[_Source], table, top: int) -> str:
+    """"Does it transfer?": each ``transfer-<model>.csv`` beside the inputs, with its verdicts (empty if none)."""
+    from .transfer_check import agreement_text, transfer_checks
+
+    paths = [s.label for s in sources if s.config_path is not None or os.path.exists(s.label)]
+    checks = transfer_checks(paths, table, top=top)
+    if not checks:
+        return ""
+    parts = ['<h2 id="transfer">Does it transfer?</h2>\n',
+             "<p class=\"note\">The finalists and the baselines trained again in a PyTorch model "
+             "(<code>actsearch transfer</code>) on paired seeds, each against the best baseline there "
+             "(Holm-corrected).</p>\n"]
+    for check in checks:
+        rows = [[_e(r["expression"]), _e(r["source"]), _pm(r["val_score"], r["val_score_std"]),
+                 _pm(r["test_score"], r["test_score_std"]), _num(r["vs_best"], signed=True),
+                 _p(r["p_vs_best_holm"]), _e("" if missing(r["verdict"]) else r["verdict"])]
+                for r in check["leaderboard"].to_dict("records")]
+        parts.append(f"<h3>{_e(check['model'])}</h3>\n<p>{_e(agreement_text(check['agreement']))} "
+                     f"(<code>{_e(check['path'])}</code>)</p>\n")
+        parts.append(_table(["expression", "source", "val", "test", "vs best", "p (Holm)", "verdict"], rows))
+    return "".join(parts)
+
+
 def render_report(tables_or_paths, *, top: int = 5, title: str | None = None) -> str:
     """The report's HTML as a string; see :func:`write_report`."""
     from .. import __version__
@@ -406,9 +429,11 @@ def render_report(tables_or_paths, *, top: int = 5, title: str | None = None) ->
     title = title or "actsearch report"
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     source_list = "".join(f"<li><code>{_e(s.label)}</code> ({len(s.table)} rows)</li>" for s in sources)
+    transfer = _section_transfer(sources, table, top)
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("summary", "Summary"), ("leaderboard", "Leaderboard"), ("comparison", "Comparison with relu"),
-        ("figures", "Figures"), ("failures", "Failures"), ("configuration", "Configuration")))
+        ("figures", "Figures"), ("failures", "Failures"), *([("transfer", "Does it transfer?")] if transfer else []),
+        ("configuration", "Configuration")))
     body = [
         f"<h1>{html.escape(title)}</h1>\n",
         (f"<p class=\"note\">Generated {html.escape(generated)} by actsearch {html.escape(__version__)} "
@@ -418,6 +443,7 @@ def render_report(tables_or_paths, *, top: int = 5, title: str | None = None) ->
         _section_comparison(table),
         _section_figures(table, top),
         _section_failures(table),
+        transfer,
         _section_config(sources),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

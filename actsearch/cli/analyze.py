@@ -40,6 +40,7 @@ def run(args) -> int:
     """Load ``args.paths`` and print their analysis in ``args.format``; the exit code."""
     from ..analysis.commands import render, to_json
     from ..analysis.tables import analyze
+    from ..analysis.transfer_check import transfer_checks
     from ..results import PartialLineWarning, load_results
 
     with warnings.catch_warnings(record=True) as caught:
@@ -51,6 +52,7 @@ def run(args) -> int:
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     sections = analyze(table, top=args.top, target=args.target)
+    sections["transfer"] = transfer_checks(args.paths, table, top=args.top)  # tables of actsearch transfer
     runs = [str(r) for r in dict.fromkeys(table["run_id"].tolist())]
     if args.format == "csv":
         text = sections["leaderboard"].to_csv(index=False, lineterminator="\n")

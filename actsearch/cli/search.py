@@ -11,8 +11,8 @@ from ..errors import ActsearchError
 from ..strategies.base import STRATEGIES
 from ..strategies.evolution import DEFAULT_POPULATION as EVOLUTION_POPULATION
 from ..strategies.optuna_search import PRUNERS, SAMPLERS
-from .arguments import (add_data_options, add_model_options, add_training_options, expression_list, load_data, positive_int,
-                        strategy_option, training_config)
+from .arguments import (add_data_options, add_model_options, add_training_options, expression_list, load_data,
+                        positive_int, strategy_option, training_config)
 from .output import print_leaderboard, print_pareto_front
 
 

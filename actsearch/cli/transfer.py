@@ -17,7 +17,8 @@ def add_parser(sub) -> None:
                     "run's training settings; write RUN/transfer-MODEL.csv; print each function against the best "
                     "baseline in the model (paired t-test, Holm-corrected) and Spearman's rank correlation between "
                     "the run's final-stage test scores and the model's.")
-    tr.add_argument("run_folder", metavar="RUN", help="a search's output folder (it holds config.yaml and evaluations.csv)")
+    tr.add_argument("run_folder", metavar="RUN",
+                    help="a search's output folder (it holds config.yaml and evaluations.csv)")
     add_model_options(tr, default="resmlp")
     tr.add_argument("--expressions", type=expression_list, metavar="EXPR,EXPR,...",
                     help="transfer these instead of the run's finalists")
