@@ -54,9 +54,10 @@ def cut(argv: list[str]) -> list[str]:
     >>> cut(["compare", "mish", "--seeds", "10"])
     ['compare', 'mish', '--seeds', '2', '--epochs', '2']
     """
-    caps = {"--budget": 4, "--epochs": 2, "--final-seeds": 2, "--seeds": 2 if argv[0] == "compare" else 1}
+    caps = {"--budget": 4, "--epochs": 2, "--final-seeds": 2,
+            "--seeds": 2 if argv[0] in ("compare", "transfer") else 1}
     added = {"search": ["--budget", "--epochs", "--final-seeds", "--no-progress"], "evaluate": ["--epochs", "--seeds"],
-             "compare": ["--seeds", "--epochs"]}.get(argv[0], [])
+             "compare": ["--seeds", "--epochs"], "transfer": ["--seeds", "--epochs", "--no-progress"]}.get(argv[0], [])
     out = list(argv)
     for i, token in enumerate(out[:-1]):
         if token in caps and token in added and out[i + 1].isdigit():
