@@ -130,7 +130,7 @@ class Run:
         from datetime import datetime, timezone
 
         row = {"run_id": self.run_id, "eval_id": len(self.rows), "dataset": self.data.name,
-               "model": getattr(self.config, "model", None),
+               "model": self.config.model,
                "version": __version__, "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                **row}
         if self.writer is not None:

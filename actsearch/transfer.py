@@ -101,7 +101,8 @@ def transfer(run: str, model: str, *, expressions: Sequence[str] | None = None, 
                      train=protocol_from(source.train, train_options, "training"))
     data = load_dataset(source.dataset, target=source.target, task=source.task, seed=source.split_seed)
     scorer = config.scorer(data)  # the model is built and checked before anything is trained or written
-    run_id = f"{proxy['run_id'].iloc[0]}-{model_slug(model)}"
+    source_id = str(proxy["run_id"].iloc[0]) if len(proxy) else os.path.basename(os.path.abspath(folder))
+    run_id = f"{source_id}-{model_slug(model)}"
     state = Run(config, data, None, None, progress, run_id=run_id)
     executor = make_executor(scorer, workers=workers)
     try:

@@ -40,10 +40,6 @@ def run(args) -> int:
     options = {name: value for name, value in (("epochs", args.epochs), ("lr", args.lr),
                                                ("batch_size", args.batch_size), ("optimizer", args.optimizer),
                                                ("l2", args.weight_decay)) if value is not None}
-    if args.seeds < 2:
-        from ..errors import ConfigError
-
-        raise ConfigError(f"--seeds {args.seeds}: a paired test needs at least 2 seeds")
     result = transfer(args.run_folder, args.model, expressions=args.expressions, seeds=args.seeds,
                       replace_modules=args.replace, device=args.device, workers=args.workers,
                       progress=not args.no_progress, **options)

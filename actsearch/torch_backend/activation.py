@@ -1,5 +1,6 @@
 """A candidate activation as a PyTorch module: the class that :func:`actsearch.export` writes for torch.
 
+>>> from actsearch.expression import parse
 >>> make = activation_factory(parse("x * sigmoid(beta * x)", params={"beta": 1.5}), learnable=("beta",))
 >>> module = make()
 >>> float(module.beta.detach()), module.beta.requires_grad
@@ -9,7 +10,7 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..expression import Expression, parse  # noqa: F401 - parse is the doctest's
+from ..expression import Expression
 from ..mlp import learnable_names
 
 
