@@ -101,10 +101,24 @@ class SearchConfig:
     model: str | None = None
     replace: bool = False
     device: str = "cpu"
+    #: racing (:mod:`actsearch.racing`): ``off``, ``sh`` or ``asha``; None is ``asha``, or ``off`` for a torch
+    #: model (which cannot pause a training); ``eta`` is the reduction factor, ``rungs`` the number of rungs
+    racing: str | None = None
+    eta: int = 3
+    rungs: int = 3
 
     def __post_init__(self):
         object.__setattr__(self, "baselines", tuple(self.baselines))
         object.__setattr__(self, "strategy_options", dict(self.strategy_options or {}))
+        if self.racing is None:
+            object.__setattr__(self, "racing", "off" if self.model else "asha")
+
+    @property
+    def race(self):
+        """The :class:`~actsearch.racing.RacingConfig` of ``racing``, ``eta`` and ``rungs``."""
+        from .racing import RacingConfig
+
+        return RacingConfig(self.racing, self.eta, self.rungs)
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` naming the first setting out of range."""
@@ -116,6 +130,9 @@ class SearchConfig:
                               f"must not overlap the search's 0..{self.seeds - 1}")
         if self.final_k < 0:
             raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
+        from .racing import RacingConfig
+
+        RacingConfig(self.racing, self.eta, self.rungs)  # checks them: a bad one is a one-line error
 
     def to_dict(self) -> dict:
         """The settings as config.yaml holds them: tuples become lists, at any depth, so a resumed run compares
@@ -182,8 +199,10 @@ def stored_settings(folder: str) -> dict | None:
             stored = yaml.safe_load(fh) or {}
         except yaml.YAMLError:
             raise SearchError(f"{path} is not valid YAML; use a new --out") from None
-    # a setting added since that run was written had its default there (a torch model: none)
-    return {**SearchConfig().to_dict(), **stored} if isinstance(stored, dict) else stored
+    # a setting added since that run was written had its default there (a torch model: none; racing: off)
+    if not isinstance(stored, dict):
+        return stored
+    return {**SearchConfig().to_dict(), "racing": "off", **stored}
 
 
 def first_difference(old: dict, new: dict, keys) -> tuple[str, Any, Any] | None:

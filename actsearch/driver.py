@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import deque
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Sequence
 
@@ -27,10 +26,11 @@ from .executors import make_executor
 from .expression import Expression, parse
 from .final_stage import final_stage, finalists
 from .networks import TrainConfig
-from .planner import Run, cached_fields, outcome, plain_row
+from .planner import Run, plain_row
 from .results import SCORED_STATUSES, load_results
 from .spaces import Space
-from .strategies import Candidate, get_strategy
+from .search_loop import Race, async_loop, bracket_loop
+from .strategies import get_strategy
 from .warmstart import PROTOCOL_KEYS, WARM_REASON, WarmStart, is_warm_copy, load_warm_start, warm_fields
 
 __all__ = [
@@ -80,84 +80,24 @@ class _Progress:
             self.bar.close()
 
 
-def _ask_batch(strategy, size: int) -> list[Candidate]:
-    batch: list[Candidate] = []
-    while len(batch) < size:
-        cand = strategy.ask()
-        if cand is None:
-            break
-        batch.append(cand)
-    return batch
-
-
-def _plan_batch(run: Run, strategy, batch: list[Candidate], keys: list[str], replay: deque):
-    """Each candidate's plan -- ``("replayed", row)``, ``("same_as", index)`` of an earlier one in the
-    batch, ``("fields", dict)`` or ``("task", index)`` -- and the tasks to train."""
-    plans: list[tuple[str, Any]] = []
-    tasks = []
-    first: dict[str, int] = {}
-    for i, (cand, key) in enumerate(zip(batch, keys)):
-        if replay:
-            row = replay.popleft()
-            if cand.expression.fingerprint != row["fingerprint"]:
-                raise SearchError(
-                    f"cannot resume {run.out}: eval {row['eval_id']} was {row['expression']!r} but this "
-                    f"configuration proposes {str(cand.expression)!r}; use a new --out or the original settings")
-            plans.append(("replayed", row))
-        elif key in first and key not in run.cache:
-            plans.append(("same_as", first[key]))  # trained earlier in this batch
-        else:
-            plan = run.plan(cand, strategy)
-            if plan.task is not None:
-                first[key] = i
-                plans.append(("task", len(tasks)))
-                tasks.append(plan.task)
-            else:
-                plans.append(("fields", plan.fields))
-    return plans, tasks
-
-
 def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
-    """Ask in batches, train each batch on the executor, record rows in ask order, tell.
-
-    Batch sizes belong to the strategy, not to the number of workers, so the
-    table is the same whatever executes it.  ``previous`` holds the rows of a
-    killed run: they are told again instead of trained (resume by replay).
-    """
-    replay = deque(previous)
+    """The search stage (see :mod:`actsearch.search_loop`); ``previous`` holds the rows of a killed run,
+    told again instead of trained (resume by replay)."""
+    racing = run.config.race
     # a smaller budget on resume discards nothing; rows copied from a warm start are free
-    budget = max(run.config.budget, sum(not is_warm_copy(r) for r in replay))
-    n_search = 0
+    budget = max(run.config.budget, Race.candidates_in(previous))
     progress = _Progress(run, budget)
+    race = Race(run, strategy, racing, progress, previous)
     try:
-        while n_search < budget:
-            batch = _ask_batch(strategy, min(strategy.batch_size, budget - n_search))
-            if not batch:
-                break
-            keys = [run.key(cand.expression, cand.train) for cand in batch]
-            plans, tasks = _plan_batch(run, strategy, batch, keys, replay)
-            trained = executor.map(tasks)
-            rows: list[dict] = []
-            for cand, key, (kind, value) in zip(batch, keys, plans):
-                if kind == "replayed":
-                    row = value
-                else:
-                    fields_ = next(trained) if kind == "task" else \
-                        cached_fields(rows[value]) if kind == "same_as" else value
-                    row = run.search_row(cand, fields_)
-                run.remember(key, row)
-                rows.append(row)
-                strategy.tell(cand, outcome(row))
-                if not is_warm_copy(row):
-                    n_search += 1
-                    progress.update(row)
+        (async_loop if racing.mode == "asha" else bracket_loop)(race, executor, budget)
     finally:
         progress.close()
 
 
 def _resume_summary(search_rows: list[dict], final_rows: list[dict]) -> str:
     """What a resumed run found on disk, in one line."""
-    scored = [r for r in search_rows if isinstance(r.get("val_score"), float) and math.isfinite(r["val_score"])]
+    scored = [r for r in search_rows if r["status"] in SCORED_STATUSES and isinstance(r.get("val_score"), float)
+              and math.isfinite(r["val_score"])]
     best = max(scored, key=lambda r: r["val_score"], default=None)
     text = f"resuming: {len(search_rows)} search rows and {len(final_rows)} final rows on disk"
     return text + (f"; best so far {best['val_score']:.4f} {best['expression']}" if best else "")
@@ -185,7 +125,11 @@ def _strategy(config: SearchConfig, space: Space, workers: int, dask: str | None
     # the strategy checks its options before anything is written
     strategy = get_strategy(config.strategy)(space, np.random.default_rng(config.seed), config.budget,
                                              **config.strategy_options)
-    if (workers > 1 or dask) and getattr(strategy.settings, "pruner", None):
+    pruner = getattr(strategy.settings, "pruner", None)
+    if pruner and config.racing != "off":
+        raise ConfigError(f"the {pruner!r} pruner and racing both stop candidates early: choose one "
+                          f"(--racing off to prune with Optuna)")
+    if (workers > 1 or dask) and pruner:
         raise ConfigError("pruning runs inside one process: use --workers 1, or actsearch worker processes "
                           "on an Optuna storage")
     return strategy
@@ -207,6 +151,8 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)
     scorer = config.scorer(data)  # a torch model is built and checked here, before anything is written
+    if config.racing != "off" and not scorer.supports_racing:
+        raise ConfigError(f"racing pauses trainings, which the {scorer.name} scorer cannot: use --racing off")
     warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
         warm = load_warm_start(config.warm_start, config.warm_k, config)
@@ -296,7 +242,8 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
            final_k: int = 5, final_seeds: int = 10, baselines: Sequence[str] = BASELINES,
            warm_start: str | None = None, strategy_options: dict | None = None,
            train: TrainConfig | None = None, progress: bool = True, workers: int = 1, dask: str | None = None,
-           model: str | None = None, replace: bool = False, device: str = "cpu", **train_options) -> SearchResult:
+           model: str | None = None, replace: bool = False, device: str = "cpu", racing: str | None = None,
+           eta: int = 3, rungs: int = 3, **train_options) -> SearchResult:
     """Search a space of activations; the one function behind ``actsearch search``.
 
     ``X, y`` search on your own arrays instead of ``dataset``.  Training
@@ -308,7 +255,10 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
     Dask cluster.  Neither changes the table.  ``model`` scores candidates in a
     torch model instead of the NumPy MLP: ``"resmlp"``, ``"cnn"`` or
     ``"PATH.py:FUNCTION"`` (with ``replace``, its ReLU/GELU/SiLU/Tanh/ELU
-    modules are swapped for the candidate), on ``device``.
+    modules are swapped for the candidate), on ``device``.  ``racing``
+    (``"asha"``, the default for the NumPy MLP; ``"sh"``; ``"off"``) trains
+    each candidate rung by rung and stops the worst early: ``rungs`` rungs,
+    the best ``1/eta`` of each going on (see :mod:`actsearch.racing`).
     """
     protocol = protocol_from(train, train_options)
     data, name = data_from(dataset, X, y, task=task, split_seed=split_seed, load=False)
@@ -317,6 +267,6 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
                           seed=seed, seeds=seeds, final_k=final_k, final_seeds=final_seeds,
                           baselines=tuple(baselines), warm_start=warm_start,
                           strategy_options=dict(strategy_options or {}), train=protocol, model=model,
-                          replace=replace, device=device)
+                          replace=replace, device=device, racing=racing, eta=eta, rungs=rungs)
     return run_search(config, out, data=data, space=None if isinstance(space, str) else space, progress=progress,
                       workers=workers, dask=dask)

@@ -27,13 +27,32 @@ from typing import Iterable, Iterator
 
 from .scoring import Scorer, Task
 
-__all__ = ["DaskExecutor", "ProcessExecutor", "SerialExecutor", "Task", "make_executor"]
+__all__ = ["DaskExecutor", "ProcessExecutor", "SerialExecutor", "Task", "fields_of", "first_done", "make_executor"]
 
 
 def _lost(exc: BaseException) -> dict:
     """The row fields of an evaluation whose worker died: recorded, never dropped."""
     return {"status": "diverged", "reason": f"evaluation lost: {type(exc).__name__}: {exc}".splitlines()[0],
             "seeds": 0, "train_seconds": 0.0}
+
+
+def fields_of(future) -> dict:
+    """The row fields a finished ``future`` of :meth:`submit` holds (a lost evaluation if it failed)."""
+    try:
+        return future.result()
+    except Exception as exc:  # a worker process died (BrokenProcessPool) or failed
+        return _lost(exc)
+
+
+def first_done(futures: list):
+    """The first of ``futures`` (in their order) that has finished, waiting for one if none has."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done = [f for f in futures if f.done()]
+    if not done:
+        wait(futures, return_when=FIRST_COMPLETED)
+        done = [f for f in futures if f.done()]
+    return done[0]
 
 
 class SerialExecutor:
@@ -50,6 +69,18 @@ class SerialExecutor:
     def map(self, tasks: Iterable[Task]) -> Iterator[dict]:
         for task in tasks:
             yield self.scorer.score(task)
+
+    def submit(self, task: Task):
+        """Train ``task`` now; a finished future of its row fields (as the other executors return)."""
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(self.scorer.score(task))
+        return future
+
+    def wait_one(self, futures: list):
+        """One finished future of ``futures`` (see :func:`first_done`)."""
+        return first_done(futures)
 
     def close(self) -> None:
         self._limits.restore_original_limits()
@@ -103,16 +134,21 @@ class ProcessExecutor:
                                         initializer=_init_worker, initargs=(scorer, os.getpid()))
 
     def map(self, tasks: Iterable[Task]) -> Iterator[dict]:
-        futures = [self.pool.submit(_train_in_worker, task) for task in tasks]
+        futures = [self.submit(task) for task in tasks]
         try:
             for future in futures:
-                try:
-                    yield future.result()
-                except Exception as exc:  # a worker process died (BrokenProcessPool) or failed
-                    yield _lost(exc)
+                yield fields_of(future)
         finally:
             for future in futures:
                 future.cancel()
+
+    def submit(self, task: Task):
+        """Start ``task`` on a free worker; a future of its row fields."""
+        return self.pool.submit(_train_in_worker, task)
+
+    def wait_one(self, futures: list):
+        """One finished future of ``futures`` (see :func:`first_done`)."""
+        return first_done(futures)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -152,12 +188,23 @@ class DaskExecutor:
         futures = self.client.map(_train_on_dask, tasks, scorer=self.scorer, pure=False, retries=1)
         try:
             for future in futures:
-                try:
-                    yield future.result()
-                except Exception as exc:
-                    yield _lost(exc)
+                yield fields_of(future)
         finally:
             self.client.cancel(futures)
+
+    def submit(self, task: Task):
+        """Start ``task`` on the cluster; a Dask future of its row fields."""
+        return self.client.submit(_train_on_dask, task, scorer=self.scorer, pure=False, retries=1)
+
+    def wait_one(self, futures: list):
+        """One finished future of ``futures``, the first in their order among those done."""
+        from dask.distributed import wait
+
+        done = [f for f in futures if f.done()]
+        if not done:
+            wait(futures, return_when="FIRST_COMPLETED")
+            done = [f for f in futures if f.done()]
+        return done[0]
 
     def close(self) -> None:
         self.client.close()

@@ -41,6 +41,7 @@ from .initialisation import RULES, init_rule
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, learnable_names, with_ones
 from .optimizers import ParameterStep
+from .training_state import Checkpoint, EarlyStopping
 
 
 #: Hidden activations beyond this size mean the run has diverged: the next
@@ -151,11 +152,12 @@ class TrainResult:
     val_history: list[float] = field(default_factory=list)
     learned: dict[str, list[float]] = field(default_factory=dict)
     net: MLP | None = field(default=None, repr=False, compare=False)
+    checkpoint: Checkpoint | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        """The reported fields as plain containers (everything but ``net``)."""
-        record = asdict(replace(self, net=None))
-        del record["net"]
+        """The reported fields as plain containers (everything but ``net`` and ``checkpoint``)."""
+        record = asdict(replace(self, net=None, checkpoint=None))
+        del record["net"], record["checkpoint"]
         return record
 
 
@@ -165,45 +167,6 @@ class SplitScores(NamedTuple):
     loss: float
     score: float
     peak_activation: float | None  # None: the split has no rows, nothing was computed
-
-
-class EarlyStopping:
-    """Early stopping on the validation loss: keeps the best epoch's parameters, counts the patience.
-
-    ``buffers`` are the arrays training changes in place (the weights, and the
-    learnable activation parameters if any).  When not ``enabled`` it only
-    records the best epoch: nothing is saved, restored or stopped.
-
-    >>> w = np.zeros(2)
-    >>> stop = EarlyStopping(patience=1, buffers=[w])
-    >>> stop.update(1, 0.5), (w.fill(9.0), stop.update(2, 0.7))[1], stop.best_epoch
-    (False, True, 1)
-    >>> stop.restore(); w.tolist()
-    [0.0, 0.0]
-    """
-
-    def __init__(self, patience: int, buffers: list[np.ndarray], enabled: bool = True):
-        self.patience, self.buffers, self.enabled = patience, buffers, enabled
-        self.best_loss, self.best_epoch, self.waited = math.inf, 0, 0
-        self.saved: list[np.ndarray] | None = None
-
-    def update(self, epoch: int, val_loss: float) -> bool:
-        """Record epoch ``epoch``'s validation loss; True when the patience has run out."""
-        if val_loss < self.best_loss:
-            self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
-            if self.enabled:
-                self.saved = [b.copy() for b in self.buffers]
-            return False
-        if self.enabled:
-            self.waited += 1
-            return self.waited >= self.patience
-        return False
-
-    def restore(self) -> None:
-        """Put the parameters of the best validation loss back (when enabled and one was seen)."""
-        if self.enabled and self.saved is not None:
-            for buffer, saved in zip(self.buffers, self.saved):
-                buffer[:] = saved
 
 
 class Trainer:
@@ -310,7 +273,8 @@ class Trainer:
 
     # --- training --------------------------------------------------------------
     def fit(self, seed: int, on_epoch: Callable[[int, float], bool] | None = None,
-            start: dict[int, np.ndarray] | None = None) -> TrainResult:
+            start: dict[int, np.ndarray] | None = None, *, until: int | None = None,
+            resume: Checkpoint | None = None) -> TrainResult:
         """Train from scratch with ``seed`` (initial weights, batch order, dropout).
 
         ``start`` maps layer indices to starting weights of shape ``(fan_in +
@@ -321,26 +285,87 @@ class Trainer:
         plug in here).  With ``config.resample`` the seed also draws the
         train/validation partition (:meth:`~actsearch.datasets.Dataset.resplit`).
         The trained network is ``result.net``.
+
+        ``until`` pauses the run after that epoch (racing's lower rungs): the
+        result's ``checkpoint`` then holds what the remaining epochs need, its
+        ``val_score`` is the one training would report if it ended there, and
+        nothing is scored on the test split.  ``resume`` goes on from such a
+        checkpoint, and the run ends exactly as one that was never paused.
+
+        >>> from actsearch.datasets import load_dataset
+        >>> trainer = Trainer("tanh(x)", load_dataset("moons"), TrainConfig(hidden=(4,), epochs=6))
+        >>> paused = trainer.fit(0, until=2)
+        >>> paused.epochs, trainer.fit(0, resume=paused.checkpoint).val_score == trainer.fit(0).val_score
+        (2, True)
         """
         began = time.perf_counter()
-        rng = np.random.default_rng(seed)
-        net = self._starting_net(seed, rng, start or {})
-        result = TrainResult(status="ok", grad_flow=self.grad_flow(net), init_gain=self.init_rule.gain, net=net)
-        notes = [self.init_rule.reason] if self.init_rule.reason else []
-        if self.expr.zero_gradient:
-            notes.insert(0, "zero gradient almost everywhere: the hidden layers cannot learn")
-        result.reason = "; ".join(notes)
+        if resume is not None:
+            net, rng, result, step, stopping = self._resumed(resume)
+        else:
+            rng = np.random.default_rng(seed)
+            net = self._starting_net(seed, rng, start or {})
+            result = TrainResult(status="ok", grad_flow=self.grad_flow(net), init_gain=self.init_rule.gain)
+            notes = [self.init_rule.reason] if self.init_rule.reason else []
+            if self.expr.zero_gradient:
+                notes.insert(0, "zero gradient almost everywhere: the hidden layers cannot learn")
+            result.reason = "; ".join(notes)
+            step, stopping = self._optimiser(net)
+        result.net = net
+        last = self.config.epochs if until is None else max(result.epochs, min(until, self.config.epochs))
         with np.errstate(all="ignore"):
-            self._loop(net, rng, result, on_epoch)
-        if result.status in ("ok", "pruned"):
+            finished = self._loop(net, rng, result, on_epoch, step, stopping, last)
+        if not finished:
+            self._pause(seed, net, rng, result, step, stopping)
+        elif result.status in ("ok", "pruned"):
             self._score_splits(net, result)
         if result.status == "diverged":
             for name in ("train_loss", "val_loss", "test_loss", "train_score", "val_score", "test_score"):
                 setattr(result, name, math.nan)
         if self.learn is not None:
             result.learned = self.learn.learned()
-        result.seconds = time.perf_counter() - began
+        result.seconds += time.perf_counter() - began
         return result
+
+    def _optimiser(self, net: MLP) -> tuple[ParameterStep, EarlyStopping]:
+        """A new run's parameter step and early stopping over its trained buffers."""
+        cfg = self.config
+        trained = [net.theta] if self.learn is None else [net.theta, self.learn.values]
+        early = cfg.early_stopping and len(self.y["val"]) > 0
+        return ParameterStep(cfg, net, self.learn, self.dtype), EarlyStopping(cfg.patience, trained, enabled=early)
+
+    def _pause(self, seed: int, net: MLP, rng, result: TrainResult, step: ParameterStep,
+               stopping: EarlyStopping) -> None:
+        """Keep a paused run's state in ``result.checkpoint``; its validation score as if it ended now."""
+        s = stopping
+        result.checkpoint = Checkpoint(
+            seed=seed, theta=net.theta.copy(), learnable=None if self.learn is None else self.learn.values.copy(),
+            optimiser=step.state(), rng=rng.bit_generator.state,
+            stopping=(s.best_loss, s.best_epoch, s.waited, None if s.saved is None else [b.copy() for b in s.saved]),
+            result=replace(result, net=None, val_history=list(result.val_history), grad_flow=list(result.grad_flow),
+                           checkpoint=None))
+        if s.enabled and s.best_epoch:
+            result.val_score = result.val_history[s.best_epoch - 1]
+        else:
+            result.val_loss, result.val_score = self.loss_and_score(net, "val")[:2]
+        result.best_epoch = s.best_epoch if s.enabled else result.epochs
+
+    def _resumed(self, ckpt: Checkpoint):
+        """``(net, rng, result, step, stopping)`` of the run paused in ``ckpt``."""
+        net = self.new_net()
+        if self.config.resample:
+            self.use_split(self.data.resplit(ckpt.seed))
+        net.theta[:] = ckpt.theta
+        if self.learn is not None:
+            self.learn.values[:] = ckpt.learnable
+        rng = np.random.default_rng()
+        rng.bit_generator.state = ckpt.rng
+        step, stopping = self._optimiser(net)
+        step.load(ckpt.optimiser)
+        stopping.best_loss, stopping.best_epoch, stopping.waited, saved = ckpt.stopping
+        stopping.saved = None if saved is None else [b.copy() for b in saved]
+        result = replace(ckpt.result, val_history=list(ckpt.result.val_history),
+                         grad_flow=list(ckpt.result.grad_flow))
+        return net, rng, result, step, stopping
 
     def _starting_net(self, seed: int, rng: np.random.Generator, start: dict[int, np.ndarray]) -> MLP:
         """The network before training: drawn by the init rule from ``rng``, then ``start``'s layers."""
@@ -373,35 +398,40 @@ class Trainer:
         """The mean loss that :meth:`backprop` differentiates (no dropout), against labels or values ``y``."""
         return self.head.loss(self.forward(net, H)[0].astype(np.float64), y)
 
-    def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch) -> None:
-        """The epochs: batches, the divergence checks, validation, pruning and early stopping."""
+    def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch, step: ParameterStep,
+              stopping: EarlyStopping, last: int) -> bool:
+        """The epochs after ``result.epochs`` up to ``last``: batches, the divergence checks, validation,
+        pruning and early stopping.  False when the run paused at ``last`` with epochs still to go."""
         cfg = self.config
-        step = ParameterStep(cfg, net, self.learn, self.dtype).apply
-        trained = [net.theta] if self.learn is None else [net.theta, self.learn.values]
-        early = cfg.early_stopping and len(self.y["val"]) > 0
-        stopping = EarlyStopping(cfg.patience, trained, enabled=early)
+        apply = step.apply
+        trained = stopping.buffers
+        early = stopping.enabled
         buffers: dict[int, list[np.ndarray]] = {}  # activation buffers per batch size
-        for epoch in range(1, cfg.epochs + 1):
-            self._epoch(net, rng, step, buffers)
+        for epoch in range(result.epochs + 1, last + 1):
+            self._epoch(net, rng, apply, buffers)
             result.epochs = epoch
             if not all(np.all(np.isfinite(values)) for values in trained):
                 result.status, result.reason = "diverged", f"non-finite weights in epoch {epoch}"
-                return
+                return True
             if len(self.y["val"]) and (early or on_epoch is not None):
                 val = self.loss_and_score(net, "val")
                 if not math.isfinite(val.loss):
                     result.status, result.reason = "diverged", (
                         f"hidden activations exploded in epoch {epoch}" if val.peak_activation > MAX_ACTIVATION
                         else f"non-finite validation loss in epoch {epoch}")
-                    return
+                    return True
                 result.val_history.append(val.score)
                 if on_epoch is not None and on_epoch(epoch, val.score):
                     result.status, result.reason = "pruned", f"stopped by the pruner after epoch {epoch}"
-                    return
+                    return True
                 if stopping.update(epoch, val.loss):
                     break
+        else:
+            if last < cfg.epochs:
+                return False
         result.best_epoch = stopping.best_epoch if early else result.epochs
         stopping.restore()  # the weights of the best validation loss
+        return True
 
     def _epoch(self, net: MLP, rng: np.random.Generator, step: Callable[[], None], buffers: dict) -> None:
         """One pass over the training rows in shuffled batches."""

@@ -57,6 +57,14 @@ class Adam:
         tmp *= self.lr * (1.0 - b1) / (1.0 - b1 ** self.t) * bias2
         theta -= tmp
 
+    def state(self) -> dict:
+        """A copy of the moments and the step count (what a paused run needs to go on)."""
+        return {"m": self.m.copy(), "v": self.v.copy(), "t": self.t}
+
+    def load(self, state: dict) -> None:
+        """Go on from :meth:`state`'s copy."""
+        self.m[:], self.v[:], self.t = state["m"], state["v"], state["t"]
+
 
 class SGD:
     """SGD with momentum, as PyTorch defines it: buf = momentum*buf + g; theta -= lr*buf."""
@@ -70,6 +78,14 @@ class SGD:
         self.buf *= self.momentum
         self.buf += grad
         theta -= self.lr * self.buf
+
+    def state(self) -> dict:
+        """A copy of the momentum buffer."""
+        return {"buf": self.buf.copy()}
+
+    def load(self, state: dict) -> None:
+        """Go on from :meth:`state`'s copy."""
+        self.buf[:] = state["buf"]
 
 
 def make_optimizer(config: TrainConfig, size: int, dtype) -> Adam | SGD:
@@ -101,6 +117,17 @@ class ParameterStep:
             self.trainable = np.ones_like(net.theta)
             for layer in config.frozen:
                 self.trainable[net.offsets[layer]:net.offsets[layer] + net.W[layer].size] = 0.0
+
+    def state(self) -> dict:
+        """The optimisers' state, copied (see :meth:`Adam.state`)."""
+        return {"weights": self.optimizer.state(),
+                "learnable": None if self.learn_optimizer is None else self.learn_optimizer.state()}
+
+    def load(self, state: dict) -> None:
+        """Go on from :meth:`state`'s copy."""
+        self.optimizer.load(state["weights"])
+        if self.learn_optimizer is not None:
+            self.learn_optimizer.load(state["learnable"])
 
     def apply(self) -> None:
         """Step the weights (and learnable parameters) along the gradients backprop left."""

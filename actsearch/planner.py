@@ -33,7 +33,7 @@ from .screening import screen
 
 #: What a cached row repeats of the row that trained the same function.
 RESULT_FIELDS = ("val_score", "val_score_std", "test_score", "test_score_std", "test_scores", "epochs", "seeds",
-                 "init", "init_gain")
+                 "init", "init_gain", "rung", "fidelity")
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,13 @@ def task_for(expr: Expression, seeds: Sequence[int], pruner=None, train: dict | 
 
 
 def cached_fields(hit: dict, reason: str | None = None) -> dict:
-    """A row's result fields copied from ``hit``, the row that trained the same function."""
+    """A row's result fields copied from ``hit``, the row that trained the same function.
+
+    A copy of a candidate that racing stopped is ``pruned`` as that one was, so its partial score never
+    counts as a full one."""
     copied = {k: hit.get(k) for k in RESULT_FIELDS}
-    return {**copied, "status": "cached", "train_seconds": 0.0,
+    raced_out = hit["status"] == "pruned" and hit.get("rung") is not None
+    return {**copied, "status": "pruned" if raced_out else "cached", "train_seconds": 0.0,
             "reason": reason or f"same function as eval {hit['eval_id']} ({hit['expression']})"}
 
 
@@ -66,7 +70,9 @@ def outcome(row: dict):
     history = row.get("val_history")
     history = json.loads(history) if isinstance(history, str) and history else []
     learned = row.get("learned")
+    rung = row.get("rung")
     return Outcome(status=str(row["status"]), val_score=val, complexity=int(row["complexity"]),
+                   rung=None if rung is None or rung != rung else int(rung),
                    cost=float(row.get("train_seconds") or 0.0),
                    history=[math.nan if v is None else v for v in history],
                    learned=json.loads(learned) if isinstance(learned, str) and learned else {})

@@ -14,10 +14,14 @@ fingerprint        a hash of its values on fixed probes (equal functions, equal 
 complexity         its node count
 params             its parameter values, as JSON
 dataset, seeds     the dataset and the number of training seeds
-status             ok, diverged, rejected, cached or pruned; ``mixture`` for the
-                   one training of a DARTS mixture over many candidates
-reason             why it was rejected, diverged, pruned or cached; what a
-                   mixture covered
+rung, fidelity     racing (:mod:`actsearch.racing`): the rung (0 is the lowest)
+                   and its ``SEEDSxEPOCHS``; empty for a row that did not race
+status             ok, diverged, rejected, cached or pruned; ``promoted`` for a
+                   rung a candidate passed (its next rung is a later row);
+                   ``mixture`` for the one training of a DARTS mixture over
+                   many candidates
+reason             why it was rejected, diverged, pruned, promoted or cached;
+                   what a mixture covered
 val_score(_std)    mean (and std) of the validation score over the seeds
 test_score(_std)   the same on the test split; never used for selection
 test_scores        the per-seed test scores, as JSON (for paired tests)
@@ -57,14 +61,14 @@ SCHEMA: dict[str, str] = {
     "run_id": "string", "eval_id": "int64", "stage": "string", "strategy": "string",
     "generation": "Int64", "trial": "Int64", "expression": "string", "canonical": "string",
     "fingerprint": "string", "complexity": "int64", "params": "string", "dataset": "string", "model": "string",
-    "seeds": "int64", "status": "string", "reason": "string", "val_score": "float64",
+    "seeds": "int64", "rung": "Int64", "fidelity": "string", "status": "string", "reason": "string", "val_score": "float64",
     "val_score_std": "float64", "test_score": "float64", "test_score_std": "float64",
     "test_scores": "string", "val_history": "string", "learned": "string", "epochs": "float64",
     "train_seconds": "float64", "init": "string", "init_gain": "float64", "timestamp": "string",
     "version": "string",
 }
 COLUMNS = list(SCHEMA)
-STATUSES = ("ok", "diverged", "rejected", "cached", "pruned", "mixture")
+STATUSES = ("ok", "diverged", "rejected", "cached", "pruned", "promoted", "mixture")
 #: The statuses of a row that is a real training, which a later candidate with the
 #: same cache key reuses (its row then says ``cached``) rather than training again.
 CACHEABLE_STATUSES = ("ok", "diverged", "pruned")
@@ -152,7 +156,8 @@ def drop_partial_last_line(path: str) -> None:
 
 #: Columns added after the first release, and the value a file written before them
 #: gets when read (the table is otherwise the same, so older runs stay readable).
-ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": "", "init": "", "init_gain": "", "model": ""}
+ADDED_COLUMNS: dict[str, str] = {"val_history": "", "learned": "", "init": "", "init_gain": "", "model": "",
+                                 "rung": "", "fidelity": ""}
 STAGES = ("search", "final")
 _JSON_COLUMNS = {"params": dict, "test_scores": list, "val_history": list}
 

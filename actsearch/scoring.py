@@ -20,6 +20,7 @@ from __future__ import annotations
 import abc
 import json
 import math
+import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -43,6 +44,12 @@ class Task:
     seeds: tuple[int, ...] = (0,)
     pruner: Callable[[int, float], bool] | None = None  # in-process only
     train: dict = field(default_factory=dict)
+    #: racing (:mod:`actsearch.racing`): pause after this epoch (None: train to the end), going on from
+    #: ``resume``, the seeds' states at the rung below (a paused run's checkpoint, or a finished result)
+    until: int | None = None
+    resume: tuple = ()
+    #: one rung of a race: its row fields then carry the seeds' states for the next rung (``carry``)
+    raced: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,26 +79,42 @@ class Scorer(abc.ABC):
         result, never an exception."""
 
     def score(self, task: Task) -> dict:
-        """The status, scores and timing fields of ``task``'s row (see :func:`row_fields`)."""
+        """The status, scores and timing fields of ``task``'s row (see :func:`row_fields`).
+
+        A raced task's fields also hold ``carry``, the seeds' states for the next rung (not a column), and
+        its ``train_seconds`` is the time of this rung alone."""
         expr = parse(task.expression, params=task.params)
-        return row_fields(self.train_seeds(expr, task.seeds, pruner=task.pruner, train=task.train))
+        if not task.raced:
+            return row_fields(self.train_seeds(expr, task.seeds, pruner=task.pruner, train=task.train))
+        began = time.perf_counter()
+        runs = self.train_seeds(expr, task.seeds, pruner=task.pruner, train=task.train, until=task.until,
+                                resume=task.resume)
+        carry = tuple(r.checkpoint if r.checkpoint is not None else replace(r, net=None) for r in runs.results)
+        return {**row_fields(runs), "train_seconds": time.perf_counter() - began, "carry": carry}
 
 
 class NumpyScorer(Scorer):
     """Scores with actsearch's own NumPy trainer (:class:`~actsearch.networks.Trainer`)."""
 
     name = "numpy"
+    supports_racing = True
 
     def __init__(self, data, config: TrainConfig):
         self.data, self.config = data, config
 
     def train_seeds(self, expr: Expression, seeds: Sequence[int], *, pruner=None, train: dict | None = None,
-                    stop_on_failure: bool = True) -> SeedRuns:
+                    stop_on_failure: bool = True, until: int | None = None, resume: tuple = ()) -> SeedRuns:
+        """See :meth:`Scorer.train_seeds`; ``until`` pauses each seed after that epoch and ``resume[i]`` is
+        seed ``i``'s state at the rung below: a checkpoint to go on from, or a finished result to keep."""
         trainer = Trainer(expr, self.data, replace(self.config, **train) if train else self.config)
         results = []
         for i, seed in enumerate(seeds):
+            before = resume[i] if i < len(resume) else None
             try:
-                r = trainer.fit(seed, on_epoch=pruner if i == 0 else None)
+                if isinstance(before, TrainResult):  # finished at a lower rung: its result stands
+                    r = before
+                else:
+                    r = trainer.fit(seed, on_epoch=pruner if i == 0 else None, until=until, resume=before)
             except TRAINING_FAILURES as exc:
                 r = TrainResult(status="diverged", reason=f"training failed: {type(exc).__name__}: {exc}")
             results.append(r)

@@ -62,7 +62,10 @@ class Outcome:
     ``val_score`` is the mean validation score over seeds (NaN when there is
     none); ``cost`` is the training time in seconds and ``complexity`` the node
     count, for multi-objective strategies.  ``learned`` holds learnable
-    parameters' final values (mean per layer over the seeds).
+    parameters' final values (mean per layer over the seeds).  ``rung`` is
+    the racing rung the score comes from (:mod:`actsearch.racing`; None when
+    the candidate did not race): a ``pruned`` outcome at a rung below the
+    top has that rung's partial score.
     """
 
     status: str
@@ -71,6 +74,7 @@ class Outcome:
     cost: float = 0.0
     history: list[float] = field(default_factory=list)
     learned: dict[str, list[float]] = field(default_factory=dict)
+    rung: int | None = None
 
     @property
     def fitness(self) -> float:

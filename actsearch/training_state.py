@@ -1,0 +1,71 @@
+"""What a training run carries from epoch to epoch: early stopping, and the checkpoint of a paused run.
+
+A paused run (racing's lower rungs, see :mod:`actsearch.racing`) is a
+:class:`Checkpoint`; :meth:`actsearch.networks.Trainer.fit` goes on from it
+and ends exactly as a run that was never paused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # only for the annotation: networks imports this module
+    from .networks import TrainResult
+
+
+@dataclass
+class Checkpoint:
+    """A run paused after ``result.epochs`` (see :meth:`Trainer.fit`'s ``until``): plain arrays and
+    numbers, so it pickles to another process and goes on there bit for bit."""
+
+    seed: int
+    theta: np.ndarray
+    learnable: np.ndarray | None
+    optimiser: dict
+    rng: dict
+    stopping: tuple
+    result: "TrainResult"
+
+
+
+class EarlyStopping:
+    """Early stopping on the validation loss: keeps the best epoch's parameters, counts the patience.
+
+    ``buffers`` are the arrays training changes in place (the weights, and the
+    learnable activation parameters if any).  When not ``enabled`` it only
+    records the best epoch: nothing is saved, restored or stopped.
+
+    >>> w = np.zeros(2)
+    >>> stop = EarlyStopping(patience=1, buffers=[w])
+    >>> stop.update(1, 0.5), (w.fill(9.0), stop.update(2, 0.7))[1], stop.best_epoch
+    (False, True, 1)
+    >>> stop.restore(); w.tolist()
+    [0.0, 0.0]
+    """
+
+    def __init__(self, patience: int, buffers: list[np.ndarray], enabled: bool = True):
+        self.patience, self.buffers, self.enabled = patience, buffers, enabled
+        self.best_loss, self.best_epoch, self.waited = math.inf, 0, 0
+        self.saved: list[np.ndarray] | None = None
+
+    def update(self, epoch: int, val_loss: float) -> bool:
+        """Record epoch ``epoch``'s validation loss; True when the patience has run out."""
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
+            if self.enabled:
+                self.saved = [b.copy() for b in self.buffers]
+            return False
+        if self.enabled:
+            self.waited += 1
+            return self.waited >= self.patience
+        return False
+
+    def restore(self) -> None:
+        """Put the parameters of the best validation loss back (when enabled and one was seen)."""
+        if self.enabled and self.saved is not None:
+            for buffer, saved in zip(self.buffers, self.saved):
+                buffer[:] = saved
