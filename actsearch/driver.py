@@ -88,6 +88,8 @@ def _search_loop(run: Run, strategy, executor, previous: list[dict]) -> None:
     budget = max(run.config.budget, Race.candidates_in(previous))
     progress = _Progress(run, budget)
     race = Race(run, strategy, racing, progress, previous)
+    if racing.mode == "asha":
+        strategy.parallel(executor.workers)
     try:
         (async_loop if racing.mode == "asha" else bracket_loop)(race, executor, budget)
     finally:

@@ -81,6 +81,21 @@ class Outcome:
         """The score to maximise: the validation score, or -inf when there is none."""
         return self.val_score if math.isfinite(self.val_score) else -math.inf
 
+    @property
+    def reached(self) -> int:
+        """How far the candidate got: the rung where racing stopped it, else :data:`TOP_RUNG` (every full
+        result).  Ranking by ``(reached, fitness)`` puts a raced-out candidate's partial score below every
+        candidate that racing judged better, as successive halving did.
+
+        >>> Outcome("pruned", 0.9, rung=0).reached < Outcome("ok", 0.5, rung=2).reached == Outcome("ok").reached
+        True
+        """
+        return self.rung if self.status == "pruned" and self.rung is not None else TOP_RUNG
+
+
+#: :attr:`Outcome.reached` of a full result: above every rung.
+TOP_RUNG = 1_000
+
 
 @dataclass(frozen=True)
 class NoOptions:
@@ -257,6 +272,10 @@ class Strategy(ABC):
 
     def warm_start(self, expressions: list[Expression]) -> None:
         """Seed the search with good candidates from an earlier run (default: ignored)."""
+
+    def parallel(self, workers: int) -> None:
+        """Called before asking when the search keeps up to ``workers`` trainings in flight and tells each
+        outcome as it finishes (racing ``asha``); a strategy may adapt (evolution goes steady-state)."""
 
     def pruner(self, candidate: Candidate) -> Callable[[int, float], bool] | None:
         """A per-epoch callback ``(epoch, val_score) -> stop?`` for early pruning, or None."""

@@ -47,9 +47,10 @@ DEAP_RANDOM_MODULES = tuple(importlib.import_module(name) for name in (
 
 
 class FitnessMax(base.Fitness):
-    """One objective, maximised: the validation score."""
+    """Maximised lexicographically: how far racing let the candidate go
+    (:attr:`~actsearch.strategies.Outcome.reached`), then its validation score."""
 
-    weights = (1.0,)
+    weights = (1.0, 1.0)
 
 
 class Individual(gp.PrimitiveTree):

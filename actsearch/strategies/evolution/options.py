@@ -20,7 +20,8 @@ class EvolutionOptions:
 
     ``offspring`` defaults to ``population``; ``max_height`` and ``max_size``
     to the space's ``max_depth``/``max_size``, or 4 and 15 for core-unit
-    spaces; ``init_max_height`` is capped at ``max_height``.
+    spaces; ``init_max_height`` is capped at ``max_height``.  ``steady``
+    replaces generations by a steady state (see :class:`EvolutionSearch`).
 
     >>> EvolutionOptions().population
     12
@@ -36,3 +37,6 @@ class EvolutionOptions:
     max_height: int | None = option(None, low=1)
     max_size: int | None = option(None, low=1)
     init_max_height: int = option(3, low=1)
+    #: steady-state: each told child joins the population at once (the worst leaves) and the next child is
+    #: bred for the free worker; None: steady when the search trains asynchronously on more than one worker
+    steady: bool | None = None

@@ -79,6 +79,9 @@ class EvolutionSearch(Strategy):
         self.generation = -1          # the generation being asked; -1 before the first ask
         self.generations_done = 0     # generations completely told
         self.seen: set[str] = set()   # fingerprints asked so far
+        self.steady = bool(o.steady)
+        self.bred = 0                 # steady state: children bred after the first generation
+        self.told_steady = 0
         self._warm: list[Individual] = []
         self.skipped_warm: list[Expression] = []
 
@@ -200,13 +203,51 @@ class EvolutionSearch(Strategy):
         self._next = 0
         self._told = set()
 
+    # --- steady state -----------------------------------------------------------------------
+    def parallel(self, workers: int) -> None:
+        """Go steady-state with more than one worker, unless the ``steady`` option says otherwise."""
+        if self.settings.steady is None:
+            self.steady = workers > 1
+
+    def _ask_steady(self):
+        """A child bred from the individuals told so far (None until one is)."""
+        if not self.population:
+            return None
+        batch: set[str] = set()
+        child = None
+        warm = self._take_warm(batch, 1)
+        if warm:
+            child = warm[0]
+        else:
+            for attempt in range(self.max_tries):
+                explore = 2 if attempt >= (3 * self.max_tries) // 4 else int(attempt >= self.max_tries // 2)
+                child = self._vary(self.population, explore=explore)
+                if self._acceptable(child, batch):
+                    break
+        self.bred += 1
+        self.seen.add(child.key)
+        return Candidate(self.to_expression(child), generation=1 + (self.bred - 1) // self.lam,
+                         info={"individual": child, "index": None, "origin": child.origin})
+
+    def _tell_steady(self, ind) -> None:
+        """A told individual joins the population; past ``mu`` the worst leaves (the oldest of equals)."""
+        self.population.append(ind)
+        self.hof.update([ind])
+        if len(self.population) > self.mu:
+            worst = min(range(len(self.population)), key=lambda i: (self.population[i].fitness, i))
+            del self.population[worst]
+        self.told_steady += 1
+        self.generations_done = self.told_steady // self.mu  # in populations' worth of tells
+
     # --- ask and tell -----------------------------------------------------------------------
     def ask(self):
-        """The next individual of the current generation.
+        """The next individual of the current generation (steady-state: the next child).
 
         Returns None when every individual of the generation was asked but not
         all were told yet: the next generation needs their fitness.
         """
+        if self.steady and self.generation == 0 and self._next >= len(self.pending):
+            return self._ask_steady()
         if self._next >= len(self.pending):
             if len(self._told) < len(self.pending):
                 return None
@@ -222,7 +263,10 @@ class EvolutionSearch(Strategy):
         ind = candidate.info.get("individual")
         if ind is None:
             return
-        ind.fitness.values = (outcome.fitness,)
+        ind.fitness.values = (outcome.reached, outcome.fitness)
+        if self.steady:
+            self._tell_steady(ind)
+            return
         index = candidate.info.get("index")
         if candidate.generation != self.generation or index is None or index >= len(self.pending) \
                 or self.pending[index] is not ind:

@@ -81,7 +81,7 @@ import numpy as np
 
 from ...expression import Expression, parse
 from ...results import SCORED_STATUSES
-from ..base import Candidate, Outcome, Strategy, option
+from ..base import TOP_RUNG, Candidate, Outcome, Strategy, option
 from .acquisition import acquire, design
 from .features import features, fingerprint, screened_out
 from .model import MODELS, SurrogateModel
@@ -138,6 +138,7 @@ class SurrogateSearch(Strategy):
         self.asked: set[str] = set()
         self.pending: list[Candidate] = []
         self.told: dict[str, tuple[np.ndarray, float, str]] = {}  # fingerprint -> features, score, expression
+        self.reached: dict[str, int] = {}  # fingerprint -> how far racing let it go (Outcome.reached)
         self.n_asked = 0
         self.n_fits = 0
         self._enumerated: list[Expression] | None = None
@@ -194,8 +195,7 @@ class SurrogateSearch(Strategy):
                 return [self._candidate(e, "random") for e, _ in pool[:n]]
             return [self._candidate(pool[i][0], "design") for i in self._design(pool, n)]
         X = np.array([f for f, _, _ in self.told.values()])
-        y = np.array([s for _, s, _ in self.told.values()])
-        self.model.fit(X, y)
+        self.model.fit(X, self._targets())
         self.n_fits += 1
         P = np.array([features(e, self.flow) for e, _ in pool])
         picks = acquire(self.model, P, n, self.kappa)
@@ -213,9 +213,24 @@ class SurrogateSearch(Strategy):
         if fp is None:
             return
         score = outcome.val_score
-        good = outcome.status in SCORED_STATUSES and score is not None and math.isfinite(score)
+        raced_out = outcome.reached != TOP_RUNG
+        good = (outcome.status in SCORED_STATUSES or raced_out) and score is not None and math.isfinite(score)
         self.told[fp] = (features(candidate.expression, self.flow), float(score) if good else math.nan,
                          str(candidate.expression))
+        self.reached[fp] = outcome.reached
+
+    def _targets(self) -> np.ndarray:
+        """The told scores to fit, ranked as racing ranked them: a candidate stopped at a lower rung below
+        every one that went further (then by score), so a partial score never passes for a full one.
+        Without racing these are the scores themselves."""
+        y = np.array([s for _, s, _ in self.told.values()])
+        levels = np.array([self.reached[fp] for fp in self.told])
+        ok = np.isfinite(y)
+        if len(set(levels[ok].tolist())) <= 1:
+            return y
+        span = float(np.max(y[ok]) - np.min(y[ok])) + 1.0
+        rank = {level: i for i, level in enumerate(sorted(set(levels[ok].tolist())))}
+        return np.where(ok, y + span * np.array([rank.get(v, 0) for v in levels.tolist()]), np.nan)
 
     # --- report -------------------------------------------------------------------
     def summary(self) -> dict:
@@ -230,7 +245,7 @@ class SurrogateSearch(Strategy):
             from scipy.stats import spearmanr
 
             X = np.array([f for f, _, _ in self.told.values()])
-            y = np.array([s for _, s, _ in self.told.values()])
+            y = self._targets()
             model = SurrogateModel(self.model.model, self.model.k, self.model.margin, self.flow).fit(X, y)
             pred = model.loo_predictions()
             ok = np.isfinite(y)
