@@ -102,7 +102,8 @@ class SearchConfig:
     replace: bool = False
     device: str = "cpu"
     #: racing (:mod:`actsearch.racing`): ``off``, ``sh`` or ``asha``; None is ``asha``, or ``off`` for a torch
-    #: model (which cannot pause a training); ``eta`` is the reduction factor, ``rungs`` the number of rungs
+    #: model (which cannot pause a training) and with an Optuna pruner (which prunes instead); ``eta`` is the
+    #: reduction factor, ``rungs`` the number of rungs
     racing: str | None = None
     eta: int = 3
     rungs: int = 3
@@ -111,7 +112,8 @@ class SearchConfig:
         object.__setattr__(self, "baselines", tuple(self.baselines))
         object.__setattr__(self, "strategy_options", dict(self.strategy_options or {}))
         if self.racing is None:
-            object.__setattr__(self, "racing", "off" if self.model else "asha")
+            pruner = str(self.strategy_options.get("pruner") or "none").strip().lower()
+            object.__setattr__(self, "racing", "off" if self.model or pruner not in ("none", "null", "") else "asha")
 
     @property
     def race(self):

@@ -235,7 +235,10 @@ def _next_done(race: Race, executor, flying: list[Entry]) -> tuple[Entry, dict, 
         if entry is None:
             # not in flight: the run asked otherwise (another seed, strategy or worker count)
             entry = flying[0]
-        return entry, race.emit(entry.cand, None, _rung(race, entry)), ()
+        row = race.emit(entry.cand, None, _rung(race, entry))
+        if row["status"] in ("promoted", "pruned") and not race.is_top(entry):
+            race.scores[entry.rung].append(_score(row))  # the competition its decision saw
+        return entry, row, ()
     for e in flying:
         if e.future is None:
             e.future = executor.submit(race.task(e))

@@ -194,7 +194,8 @@ def test_failures_counts_match_value_counts(table):
     expected = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     assert search_counts.groupby("status")["count"].sum().to_dict() == expected
     pruned = counts[counts["status"] == "pruned"]
-    assert pruned["reason"].tolist() == ["stopped by the pruner"]  # "after epoch N" grouped together
+    # "after epoch N" grouped together; racing's own stops (random and evolution race by default) apart
+    assert sorted(pruned["reason"]) == ["stopped by racing", "stopped by the pruner"]
     rejected = table[table["status"] == "rejected"]["reason"].map(lambda r: r.split(":")[0]).value_counts()
     got = counts[counts["status"] == "rejected"].set_index("reason")["count"].to_dict()
     assert got == rejected.to_dict()
@@ -390,7 +391,7 @@ def test_analyze_shows_parameter_values(tmp_path, cli):
                      'params: {beta: [0.5, 3.0]}\n')
     out = tmp_path / "run"
     search(space=str(space), strategy="exhaustive", budget=6, dataset="moons", hidden=(8,), epochs=2, seeds=1,
-           final_k=6, final_seeds=2, baselines=("relu(x)",), out=str(out), progress=False)
+           final_k=6, final_seeds=2, baselines=("relu(x)",), out=str(out), progress=False, racing="off")
     code, printed, _ = cli("analyze", str(out), "--top", "10")
     assert code == 0
     board = leaderboard(load_results(str(out)), top=10)

@@ -52,8 +52,24 @@ def add_parser(sub) -> None:
                                                                "protocol, else trained again)")
     add_model_options(se)
     _add_strategy_options(se)
+    _add_racing_options(se)
     _add_execution_options(se)
     se.set_defaults(run=run)
+
+
+def _add_racing_options(se: argparse.ArgumentParser) -> None:
+    """Racing: successive halving over rungs of growing fidelity (see actsearch.racing)."""
+    from ..racing import RACING_MODES, RacingConfig
+
+    dflt = RacingConfig()
+    se.add_argument("--racing", choices=RACING_MODES,
+                    help="train candidates rung by rung and stop the worst early: asha (asynchronous, the "
+                         "default), sh (synchronous brackets) or off (every candidate gets the full protocol; "
+                         "the default with --model or --pruner)")
+    se.add_argument("--eta", type=positive_int, default=dflt.eta,
+                    help=f"racing: the best 1/eta of a rung go on (default: {dflt.eta})")
+    se.add_argument("--rungs", type=positive_int, default=dflt.rungs,
+                    help=f"racing: rungs, the last being the full protocol (default: {dflt.rungs})")
 
 
 def _add_strategy_options(se: argparse.ArgumentParser) -> None:
@@ -76,7 +92,8 @@ def _add_execution_options(se: argparse.ArgumentParser) -> None:
     """Where the candidates train: worker processes, a Dask cluster or an Optuna storage; the progress bar."""
     se.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                     help="worker processes that train candidates in parallel (default: all cores, "
-                         f"{os.cpu_count() or 1} here); the table does not depend on it")
+                         f"{os.cpu_count() or 1} here); with --racing off or sh the table does not depend on "
+                         "it")
     se.add_argument("--dask", metavar="ADDRESS|local",
                     help="train on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
                          "for a LocalCluster")
@@ -162,7 +179,9 @@ def run(args) -> int:
                           task=args.task, split_seed=args.split_seed, budget=args.budget, seed=args.seed,
                           seeds=args.seeds, final_k=args.final_k, final_seeds=args.final_seeds,
                           baselines=tuple(args.baselines), warm_start=args.warm_start, strategy_options=options,
-                          train=training_config(args), model=args.model, replace=args.replace, device=args.device)
+                          train=training_config(args), model=args.model, replace=args.replace, device=args.device,
+                          racing=args.racing if args.racing or not (args.storage or args.study) else "off",
+                          eta=args.eta, rungs=args.rungs)
     out, note = (args.out, "") if args.out else default_folder(args, config)
     workers = args.workers
     pruned = getattr(strategy_settings(args.strategy, options), "pruner", None)
@@ -184,6 +203,9 @@ def run(args) -> int:
 
         if args.strategy != "optuna":
             raise ActsearchError("--storage and --study run a distributed Optuna search: add --strategy optuna")
+        if config.racing != "off":
+            raise ActsearchError(f"--racing {config.racing} does not run on an Optuna storage: use --racing off "
+                                 "(or --pruner)")
         announce("")
         result = run_distributed_search(config, args.storage, args.study, out, workers=workers,
                                         progress=not args.no_progress)
