@@ -4,7 +4,8 @@
 >>> result = search(space="small", strategy="random", dataset="moons", budget=3, seed=0,
 ...                 out=tempfile.mkdtemp(), hidden=(8,), epochs=3, seeds=1, final_k=1, final_seeds=2,
 ...                 baselines=("relu(x)",), progress=False)
->>> len(result.table[result.table.stage == "search"])
+>>> rows = result.table[result.table.stage == "search"]
+>>> int((rows.status != "promoted").sum())  # the candidates: racing adds a row per promotion
 3
 """
 

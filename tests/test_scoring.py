@@ -33,7 +33,7 @@ def test_a_row_is_the_mean_and_sample_std_of_independent_trainings():
 @pytest.mark.parametrize("error", [ValueError("bad shape"), TypeError("odd"), OverflowError("too big")])
 def test_evaluate_and_the_search_record_a_failing_training_alike(monkeypatch, error):
     """One path: evaluate()'s per-seed rows and the executors' rows catch the same failures, with one reason."""
-    def fail(self, seed, on_epoch=None):
+    def fail(self, seed, on_epoch=None, **racing):
         raise error
 
     monkeypatch.setattr(Trainer, "fit", fail)

@@ -227,7 +227,9 @@ def _print_summary(result) -> None:
     table = result.table
     counts = table[table["stage"] == "search"]["status"].value_counts().to_dict()
     copied = sum(map(is_warm_copy, table[table["stage"] == "search"].to_dict(orient="records")))
+    promotions = counts.get("promoted", 0)  # racing: a candidate's rungs below its last are rows too
     print(f"search rows: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
+          + (f" for {sum(counts.values()) - promotions} candidates" if promotions else "")
           + (f", {copied} of them copied from the warm start" if copied else ""))
     if result.best is not None:
         print(f"best in search (validation score): {result.best}")
