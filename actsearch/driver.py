@@ -154,7 +154,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)
     scorer = config.scorer(data)  # a torch model is built and checked here, before anything is written
-    if config.racing != "off" and not scorer.supports_racing:
+    if config.racing != "off" and not getattr(scorer, "supports_racing", False):
         raise ConfigError(f"racing pauses trainings, which the {scorer.name} scorer cannot: use --racing off")
     warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind

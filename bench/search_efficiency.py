@@ -32,6 +32,17 @@ The mixture strategy's first evaluation is its one training of the softmax
 mixture (counted as one evaluation, as in the table); the script also prints
 what that training costs in single-candidate trainings.
 
+With --racing, the strategies run through the real search driver
+(``actsearch.search``, one worker, the same planted problem and protocol) with
+racing off and with ASHA, and the cost counted is **trainings**, not
+candidates: the seed-epochs trained (a raced candidate's lower rungs included;
+rejections and repeats cost nothing) over the protocol's epochs.  Racing
+changes no full-protocol score (the top rung goes on from the lower ones), so
+both reach the target on the same candidates' scores; the question is how much
+training it takes.
+
+    python bench/search_efficiency.py --racing --seeds 5 --budget 100
+
 Options per strategy: evolution runs with population 10; the surrogate runs
 without its baselines (``baselines=()``), so that every strategy starts from
 the space alone (the baselines are a head start outside the space, and swish
@@ -134,6 +145,43 @@ def evaluations_to_target(name, space, objective, target, seed, budget, options)
     return None
 
 
+def trainings_to_target(name, space, teacher, target, seed, budget, options, racing) -> tuple[float | None, float]:
+    """``(trainings until a full-protocol score >= target or None, trainings of the whole run)`` of one real
+    search; a training is one seed for the protocol's epochs."""
+    from actsearch import search
+
+    result = search(space=space, strategy=name, dataset=f"planted:{teacher}", budget=budget, seed=seed,
+                    seeds=1, final_k=0, baselines=(), progress=False, racing=racing, train=PROTOCOL,
+                    strategy_options=options, workers=1)
+    rows = result.table[result.table["stage"] == "search"].sort_values("eval_id")
+    done: dict[str, float] = {}  # fingerprint -> seed-epochs trained so far (a raced candidate's lower rungs)
+    cost, reached = 0.0, None
+    for row in rows.to_dict(orient="records"):
+        copied = row["status"] in ("cached", "rejected") or str(row["reason"] or "").startswith("same function")
+        if not copied and row["seeds"]:
+            so_far = float(row["epochs"]) * int(row["seeds"])
+            cost += so_far - done.get(row["fingerprint"], 0.0)
+            done[row["fingerprint"]] = so_far
+        if reached is None and row["status"] == "ok" and row["val_score"] >= target:
+            reached = cost / PROTOCOL.epochs
+    return reached, cost / PROTOCOL.epochs
+
+
+def compare_racing(args, space, objective, target, options) -> None:
+    """Trainings to the planted target with racing off and with ASHA, per strategy (see the docstring)."""
+    for name in args.strategies.split(","):
+        line = []
+        for racing in ("off", "asha"):
+            runs = [trainings_to_target(name, space, args.teacher, target, s, args.budget, options.get(name, {}),
+                                        racing) for s in range(args.seeds)]
+            reached = [r for r, _ in runs if r is not None]
+            # a run that never reaches the target counts as its whole cost (a lower bound on what it needs)
+            filled = [r if r is not None else total for r, total in runs]
+            line.append(f"racing {racing}: reached in {len(reached)}/{len(runs)} runs, trainings needed median "
+                        f"{np.median(filled):.1f} (per seed {[round(v, 1) for v in filled]})")
+        print(f"  {name:10s} " + "; ".join(line))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teacher", default="sin(x) * x")
@@ -146,6 +194,8 @@ def main(argv=None) -> None:
     parser.add_argument("--dataset", help="score on this dataset (default protocol) instead of a planted teacher")
     parser.add_argument("--quantile", type=float, default=0.998, help="with --dataset: the target's quantile")
     parser.add_argument("--reference", type=int, default=500, help="with --dataset: random candidates behind it")
+    parser.add_argument("--racing", action="store_true",
+                        help="count trainings to the target through the search driver, racing off and ASHA")
     parser.add_argument("--option", action="append", default=[], metavar="STRATEGY.KEY=VALUE",
                         help="a strategy option (YAML value), repeatable")
     args = parser.parse_args(argv)
@@ -185,6 +235,9 @@ def main(argv=None) -> None:
         target = teacher_score - args.tol
         print(f"teacher {args.teacher!r}: validation R^2 {teacher_score:.4f}; target >= {target:.4f}; "
               f"space {args.space} ({args.units} unit), budget {args.budget}, seeds 0-{args.seeds - 1}")
+        if args.racing:
+            compare_racing(args, space, objective, target, options)
+            return
     medians = {}
     for name in args.strategies.split(","):
         counts = [evaluations_to_target(name, space, objective, target, s, args.budget, options.get(name, {}))
