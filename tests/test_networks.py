@@ -1,6 +1,7 @@
 """The NumPy trainer: gradients, optimisers, the protocol, and known results."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -283,3 +284,29 @@ def test_early_stopping_waits_patience_epochs_then_restores_the_best():
     weights[:] = 7.0
     off.restore()
     np.testing.assert_array_equal(weights, [7.0, 7.0, 7.0])
+
+
+@pytest.mark.parametrize("expr,config,dataset", [
+    ("x*sigmoid(beta*x)", TrainConfig(hidden=(16, 8), epochs=12, learnable=("beta",), granularity="neuron",
+                                      dropout=0.1, l2=1e-3), "moons"),
+    ("tanh(x)", TrainConfig(hidden=(8,), epochs=15, optimizer="sgd", patience=3, resample=True), "iris"),
+    ("relu(x)", TrainConfig(hidden=(8,), epochs=10, early_stopping=False, clip_norm=1.0), "diabetes"),
+])
+def test_a_training_paused_and_resumed_in_another_process_ends_as_one_never_paused(expr, config, dataset):
+    """Racing's rungs: pause after epoch 4, pickle the checkpoint (as a pool sends it), go on to 9, then to the
+    end in new trainers; every reported field but the time is the uninterrupted run's, bit for bit."""
+    import pickle
+
+    data = load_dataset(dataset)
+    whole = Trainer(expr, data, config).fit(3)
+    first = Trainer(expr, data, config).fit(3, until=4)
+    assert first.epochs == 4 and first.checkpoint is not None and math.isnan(first.test_score)
+    middle = Trainer(expr, data, config).fit(3, until=9, resume=pickle.loads(pickle.dumps(first.checkpoint)))
+    end = middle if middle.checkpoint is None else \
+        Trainer(expr, data, config).fit(3, resume=pickle.loads(pickle.dumps(middle.checkpoint)))
+    a, b = whole.to_dict(), end.to_dict()
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+    # a paused run's score is the one training would report had it ended there
+    short = Trainer(expr, data, replace(config, epochs=4)).fit(3)
+    assert first.val_score == short.val_score
