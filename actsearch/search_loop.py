@@ -305,22 +305,26 @@ def _bracket_pass(race: Race, executor, members: list[Member]) -> list[Member]:
     rest = members[done:]
     training = [m for m in rest if m.kind == "train"]
     trained = executor.map([race.task(m.entry) for m in training])
-    decide = race.racing.mode == "sh" and training and not race.is_top(training[0].entry)
-    results = {id(m): next(trained) for m in training} if decide else {}
-    promoted: set[int] = set()
-    if decide:
-        fresh = [_score(results[id(m)]) if results[id(m)]["status"] == "ok" else math.nan for m in training]
+    # sh: the racing members below their top rung are decided together (a mixture's training never races)
+    racers = [m for m in training if not race.is_top(m.entry)] if race.racing.mode == "sh" else []
+    results = {id(m): next(trained) for m in training} if racers else {}
+    promoted: set[int] = set()  # ids of the members going on
+    n = 0
+    if racers:
+        fresh = [_score(results[id(m)]) if results[id(m)]["status"] == "ok" else math.nan for m in racers]
         # the replayed scores come first; their decisions are on disk already
-        promoted = {i - len(scores) for i in bracket_promoted(scores + fresh, race.racing.eta) if i >= len(scores)}
+        picks = bracket_promoted(scores + fresh, race.racing.eta)
+        promoted = {id(racers[i - len(scores)]) for i in picks if i >= len(scores)}
         n = sum(math.isfinite(v) for v in scores + fresh)
     for member in rest:
         if member.kind != "train":
             race.write(member)
             continue
-        fields_ = results.pop(id(member)) if decide else next(trained)
-        promote = (training.index(member) in promoted) if decide else None
+        fields_ = results.pop(id(member)) if racers else next(trained)
+        racing_here = any(m is member for m in racers)
+        promote = (id(member) in promoted) if racing_here else None
         carry = fields_.get("carry", ())
-        row = race.emit(member.cand, race.rung_fields(member.entry, fields_, promote, n if decide else 0))
+        row = race.emit(member.cand, race.rung_fields(member.entry, fields_, promote, n))
         if race.settle(member.entry, row, carry):
             going_on.append(member)
     return going_on

@@ -122,7 +122,7 @@ def test_option_names_are_the_documented_ones():
     assert get_strategy("mixture").option_names == ("arch_lr", "epochs")
     assert set(get_strategy("evolution").option_names) == {
         "population", "offspring", "tournament", "cxpb", "elite", "hall_of_fame", "max_tries", "max_height",
-        "max_size", "init_max_height"}
+        "max_size", "init_max_height", "steady"}
     assert set(get_strategy("surrogate").option_names) == {
         "batch", "pool", "kappa", "n_initial", "prescreen", "flow", "model", "k", "margin", "baselines", "init"}
     assert set(get_strategy("optuna").option_names) == {
