@@ -112,8 +112,10 @@ class SearchConfig:
         object.__setattr__(self, "baselines", tuple(self.baselines))
         object.__setattr__(self, "strategy_options", dict(self.strategy_options or {}))
         if self.racing is None:
-            pruner = str(self.strategy_options.get("pruner") or "none").strip().lower()
-            object.__setattr__(self, "racing", "off" if self.model or pruner not in ("none", "null", "") else "asha")
+            from .strategies.base import NONE_WORDS
+
+            pruner = str(self.strategy_options.get("pruner") or "").strip().lower()
+            object.__setattr__(self, "racing", "off" if self.model or pruner not in NONE_WORDS else "asha")
 
     @property
     def race(self):
@@ -132,9 +134,7 @@ class SearchConfig:
                               f"must not overlap the search's 0..{self.seeds - 1}")
         if self.final_k < 0:
             raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
-        from .racing import RacingConfig
-
-        RacingConfig(self.racing, self.eta, self.rungs)  # checks them: a bad one is a one-line error
+        self.race  # building the racing settings checks them: a bad one is a one-line error
 
     def to_dict(self) -> dict:
         """The settings as config.yaml holds them: tuples become lists, at any depth, so a resumed run compares

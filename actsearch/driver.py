@@ -154,7 +154,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)
     scorer = config.scorer(data)  # a torch model is built and checked here, before anything is written
-    if config.racing != "off" and not getattr(scorer, "supports_racing", False):
+    if config.racing != "off" and not scorer.supports_racing:
         raise ConfigError(f"racing pauses trainings, which the {scorer.name} scorer cannot: use --racing off")
     warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
@@ -255,7 +255,8 @@ def search(space: str | Space = "default", strategy: str = "random", dataset: st
     With ``out``, every evaluation is appended to ``out/evaluations.csv`` as
     it finishes, and running the same call again resumes.  ``workers`` trains
     in that many processes; ``dask`` (``"local"`` or a scheduler address) on a
-    Dask cluster.  Neither changes the table.  ``model`` scores candidates in a
+    Dask cluster; with ``racing`` ``"off"`` or ``"sh"`` neither changes the table
+    (with ``"asha"`` the rows come in the order trainings finish).  ``model`` scores candidates in a
     torch model instead of the NumPy MLP: ``"resmlp"``, ``"cnn"`` or
     ``"PATH.py:FUNCTION"`` (with ``replace``, its ReLU/GELU/SiLU/Tanh/ELU
     modules are swapped for the candidate), on ``device``.  ``racing``

@@ -44,13 +44,15 @@ def fields_of(future) -> dict:
         return _lost(exc)
 
 
-def first_done(futures: list):
-    """The first of ``futures`` (in their order) that has finished, waiting for one if none has."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+def first_done(futures: list, wait=None):
+    """The first of ``futures`` (in their order) that has finished, waiting for one if none has; ``wait`` is
+    :func:`concurrent.futures.wait` (default) or Dask's, which take the same arguments."""
+    if wait is None:
+        from concurrent.futures import wait
 
     done = [f for f in futures if f.done()]
     if not done:
-        wait(futures, return_when=FIRST_COMPLETED)
+        wait(futures, return_when="FIRST_COMPLETED")
         done = [f for f in futures if f.done()]
     return done[0]
 
@@ -197,14 +199,10 @@ class DaskExecutor:
         return self.client.submit(_train_on_dask, task, scorer=self.scorer, pure=False, retries=1)
 
     def wait_one(self, futures: list):
-        """One finished future of ``futures``, the first in their order among those done."""
+        """One finished future of ``futures`` (see :func:`first_done`)."""
         from dask.distributed import wait
 
-        done = [f for f in futures if f.done()]
-        if not done:
-            wait(futures, return_when="FIRST_COMPLETED")
-            done = [f for f in futures if f.done()]
-        return done[0]
+        return first_done(futures, wait)
 
     def close(self) -> None:
         self.client.close()

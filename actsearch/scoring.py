@@ -67,8 +67,13 @@ class Scorer(abc.ABC):
 
     Subclasses implement :meth:`train_seeds`; :meth:`score` turns its results
     into the fields of a results row.  A scorer must be picklable: the
-    process pool and Dask send it to their workers once.
+    process pool and Dask send it to their workers once.  One that can pause a
+    training and go on with it (``until``/``resume``, see :class:`Task`) sets
+    ``supports_racing``, and only then can a search race its candidates.
     """
+
+    #: whether :meth:`train_seeds` takes ``until`` and ``resume`` (racing's rungs)
+    supports_racing = False
 
     @abc.abstractmethod
     def train_seeds(self, expr: Expression, seeds: Sequence[int], *, pruner=None, train: dict | None = None,

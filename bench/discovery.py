@@ -79,6 +79,9 @@ def main(argv=None) -> None:
     parser.add_argument("--space", default="ramachandran2017")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--racing", default="off", choices=("off", "sh", "asha"),
+                        help="the search's racing (default: off, the full protocol for every candidate, as the "
+                             "published figures were measured)")
     parser.add_argument("--out", default=os.path.join("results", "discovery"))
     args = parser.parse_args(argv)
     names = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -97,7 +100,7 @@ def main(argv=None) -> None:
         began = time.perf_counter()
         result = search(space=args.space, strategy=args.strategy, dataset=task.dataset, budget=args.budget,
                         seed=args.seed, out=os.path.join(args.out, f"{name}-{args.strategy}-s{args.seed}"),
-                        progress=False, workers=args.workers, **task.train)
+                        progress=False, workers=args.workers, racing=args.racing, **task.train)
         row, better = _winner(result.leaderboard)
         finalists = int(((result.leaderboard["stage"] == "final")
                          & (result.leaderboard["source"] != "baseline")).sum())

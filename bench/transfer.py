@@ -59,6 +59,9 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per function in the target")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--racing", default="off", choices=("off", "sh", "asha"),
+                        help="the search's racing (default: off, the full protocol for every candidate, as the "
+                             "published figures were measured)")
     parser.add_argument("--out", default=os.path.join("results", "discovery"))
     args = parser.parse_args(argv)
     names = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -71,7 +74,8 @@ def main(argv=None) -> None:
         task = TASKS[name]
         out = os.path.join(args.out, f"{name}-{args.strategy}-s{args.seed}")
         proxy = search(space=args.space, strategy=args.strategy, dataset=task.dataset, budget=args.budget,
-                       seed=args.seed, out=out, progress=False, workers=args.workers, **task.train)
+                       seed=args.seed, out=out, progress=False, workers=args.workers, racing=args.racing,
+                       **task.train)
         finals = proxy.leaderboard[(proxy.leaderboard["stage"] == "final")
                                    & (proxy.leaderboard["source"] != "baseline")]
         proxy_best = str(finals.iloc[0]["expression"]) if len(finals) else ""

@@ -90,6 +90,24 @@ def test_baselines_come_first_then_warm_start():
     assert plain.ask().info["source"] == "random"
 
 
+def test_a_raced_out_candidate_is_fitted_below_every_one_that_went_further():
+    """Racing: a partial score at rung 0 (0.95) must rank below a full score (0.6) and a rung-1 stop (0.7);
+    without racing the targets are the scores themselves."""
+    from actsearch.strategies import Candidate
+
+    strategy = SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, baselines=())
+    told = [("tanh(x)", Outcome("pruned", 0.95, rung=0)), ("sin(x)", Outcome("pruned", 0.7, rung=1)),
+            ("x * sigmoid(x)", Outcome("ok", 0.6, rung=2)), ("relu(x)", Outcome("diverged", rung=0))]
+    for text, result in told:
+        strategy.tell(Candidate(parse(text)), result)
+    y = strategy._targets()
+    assert y[0] < y[1] < y[2] and math.isnan(y[3])
+    plain = SurrogateSearch(load_space("small"), np.random.default_rng(0), 5, baselines=())
+    for text, score in (("tanh(x)", 0.95), ("sin(x)", 0.7)):
+        plain.tell(Candidate(parse(text)), Outcome("ok", score))
+    assert plain._targets().tolist() == [0.95, 0.7]
+
+
 def test_the_initial_design_is_spread_over_typical_functions():
     from actsearch.errors import ConfigError
 

@@ -175,15 +175,21 @@ class EvolutionSearch(Strategy):
         child, origin = var.mutate(parent)
         return self.finish(child, origin)
 
+    def _child(self, batch: set[str]) -> Individual:
+        """One offspring of the population that is not a repeat (nor in ``batch``), if ``max_tries`` allow:
+        later tries explore more (see :meth:`_vary`)."""
+        for attempt in range(self.max_tries):
+            explore = 2 if attempt >= (3 * self.max_tries) // 4 else int(attempt >= self.max_tries // 2)
+            child = self._vary(self.population, explore=explore)
+            if self._acceptable(child, batch):
+                break
+        return child
+
     def _breed(self) -> list[Individual]:
         batch: set[str] = set()
         offspring = self._take_warm(batch, self.lam)
         while len(offspring) < self.lam:
-            for attempt in range(self.max_tries):
-                explore = 2 if attempt >= (3 * self.max_tries) // 4 else int(attempt >= self.max_tries // 2)
-                child = self._vary(self.population, explore=explore)
-                if self._acceptable(child, batch):
-                    break
+            child = self._child(batch)
             batch.add(child.key)
             offspring.append(child)
         return offspring
@@ -213,17 +219,8 @@ class EvolutionSearch(Strategy):
         """A child bred from the individuals told so far (None until one is)."""
         if not self.population:
             return None
-        batch: set[str] = set()
-        child = None
-        warm = self._take_warm(batch, 1)
-        if warm:
-            child = warm[0]
-        else:
-            for attempt in range(self.max_tries):
-                explore = 2 if attempt >= (3 * self.max_tries) // 4 else int(attempt >= self.max_tries // 2)
-                child = self._vary(self.population, explore=explore)
-                if self._acceptable(child, batch):
-                    break
+        warm = self._take_warm(set(), 1)
+        child = warm[0] if warm else self._child(set())
         self.bred += 1
         self.seen.add(child.key)
         return Candidate(self.to_expression(child), generation=1 + (self.bred - 1) // self.lam,
