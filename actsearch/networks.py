@@ -98,6 +98,9 @@ class TrainConfig:
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
     ``param_lr`` is the learning rate of the learnable activation parameters
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
+    ``family_granularity`` is that of the coefficients of learnable families
+    (``apl``, ``rational``), which are always trained, ``learnable`` or not:
+    per neuron by default, as in their papers.
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -117,6 +120,7 @@ class TrainConfig:
     dtype: str = "float32"
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
+    family_granularity: str = "neuron"
     frozen: tuple[int, ...] = ()
     param_lr: float | None = None
 
@@ -147,6 +151,7 @@ class TrainConfig:
             (0 < self.init_scale < math.inf, "init_scale", "a positive number"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
+            (self.family_granularity in GRANULARITIES, "family_granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
         ]
@@ -213,8 +218,13 @@ class Trainer:
         self.params = dict(self.expr.params)
         #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
         self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
-        layer_names = [learnable_names(e.params, config.learnable) for e in self.layer_exprs]
-        self.learn = LearnableParams(layer_names, self.params, config.hidden, config.granularity,
+        # a learnable family's coefficients are always trained, at their own granularity
+        layer_names = [list(dict.fromkeys([*learnable_names(e.params, config.learnable), *e.learnable_family]))
+                       for e in self.layer_exprs]
+        family = {n for e in self.layer_exprs for n in e.learnable_family}
+        granularity = {n: config.family_granularity if n in family else config.granularity
+                       for names in layer_names for n in names}
+        self.learn = LearnableParams(layer_names, self.params, config.hidden, granularity,
                                      np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable
         # parameters in reverse mode, whose cost does not grow with their number
