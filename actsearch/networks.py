@@ -39,7 +39,7 @@ from .expression import Expression, parse
 from .heads import make_head
 from .initialisation import RULES, InitRule, init_rule
 from .backprop import Backprop
-from .mlp import MLP, LearnableParams, learnable_names, with_ones
+from .mlp import MLP, LearnableParams, layer_learnables, learnable_names, with_ones
 from .optimizers import ParameterStep
 from .training_state import Checkpoint, EarlyStopping
 
@@ -98,9 +98,8 @@ class TrainConfig:
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
     ``param_lr`` is the learning rate of the learnable activation parameters
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
-    ``family_granularity`` is that of the coefficients of learnable families
-    (``apl``, ``rational``), which are always trained, ``learnable`` or not:
-    per neuron by default, as in their papers.
+    ``family_granularity``: that of learnable families' coefficients (``apl``,
+    ``rational``), always trained; per neuron by default, as in their papers.
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -218,12 +217,7 @@ class Trainer:
         self.params = dict(self.expr.params)
         #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
         self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
-        # a learnable family's coefficients are always trained, at their own granularity
-        layer_names = [list(dict.fromkeys([*learnable_names(e.params, config.learnable), *e.learnable_family]))
-                       for e in self.layer_exprs]
-        family = {n for e in self.layer_exprs for n in e.learnable_family}
-        granularity = {n: config.family_granularity if n in family else config.granularity
-                       for names in layer_names for n in names}
+        layer_names, granularity = layer_learnables(self.layer_exprs, config)
         self.learn = LearnableParams(layer_names, self.params, config.hidden, granularity,
                                      np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable

@@ -7,8 +7,8 @@ Horner's rule with the safe denominator 1 + |Q(x)| (as :mod:`actsearch.primitive
 >>> from actsearch.expression.tree import Param, Var
 >>> apl_numpy((Var("x"), Param("a1"), Param("b1")))
 '$np.maximum($0, 0.0) + $1 * $np.maximum($2 - $0, 0.0)'
->>> rational_template("torch")((Var("x"),) * 11)
-'(((((($6 * $0 + $5) * $0 + $4) * $0 + $3) * $0 + $2) * $0 + $1) / (1.0 + torch.abs(((($10 * $0 + $9) * $0 + $8) * $0 + $7) * $0))'
+>>> rational_template("torch")((Var("x"),) * 11).split(" / ")[1]
+'(1.0 + torch.abs(((($10 * $0 + $9) * $0 + $8) * $0 + $7) * $0))'
 """
 
 from __future__ import annotations
