@@ -270,3 +270,25 @@ def test_screening_passes_families_and_spaces_build_them():
     core = space_from_dict({"kind": "core_unit", "unary": ["x", "apl(x)"], "binary": ["x1 * x2"]}, "core.yaml")
     f = core.build({"u1_0": "apl(x)", "u2_0": "apl(x)", "b_0": "x1 * x2"})
     assert str(f) == "apl(x) * apl(x)" and len(f.params) == 8 and f.fingerprint != parse("relu(x)^2").fingerprint
+
+
+def test_evolution_encodes_a_family_call_by_its_input():
+    import random
+
+    from actsearch.spaces import space_from_dict
+    from actsearch.strategies.evolution.encoding import Encoding
+
+    space = space_from_dict({"kind": "tree", "primitives": ["apl", "rational", "tanh", "add"]}, "t.yaml")
+    encoding = Encoding(space, random.Random(0))
+    f = parse("apl(tanh(x)) + rational(x)")
+    individual = encoding.from_expression(f)
+    assert individual is not None and encoding.to_expression(individual) == f
+
+
+def test_torch_models_train_a_familys_coefficients():
+    pytest.importorskip("torch")
+    from actsearch.torch_backend.activation import activation_factory
+
+    module = activation_factory(parse("apl(x) * beta"))()
+    trained = {name for name, p in module.named_parameters() if p.requires_grad}
+    assert trained == {"apl_a1", "apl_b1", "apl_a2", "apl_b2"}
