@@ -39,7 +39,7 @@ from .expression import Expression, parse
 from .heads import make_head
 from .initialisation import RULES, InitRule, init_rule
 from .backprop import Backprop
-from .mlp import MLP, LearnableParams, learnable_names, with_ones
+from .mlp import MLP, LearnableParams, layer_learnables, learnable_names, with_ones
 from .optimizers import ParameterStep
 from .training_state import Checkpoint, EarlyStopping
 
@@ -98,6 +98,8 @@ class TrainConfig:
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
     ``param_lr`` is the learning rate of the learnable activation parameters
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
+    ``family_granularity``: that of learnable families' coefficients (``apl``,
+    ``rational``), always trained; per neuron by default, as in their papers.
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -117,6 +119,7 @@ class TrainConfig:
     dtype: str = "float32"
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
+    family_granularity: str = "neuron"
     frozen: tuple[int, ...] = ()
     param_lr: float | None = None
 
@@ -147,6 +150,7 @@ class TrainConfig:
             (0 < self.init_scale < math.inf, "init_scale", "a positive number"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
+            (self.family_granularity in GRANULARITIES, "family_granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
         ]
@@ -213,8 +217,8 @@ class Trainer:
         self.params = dict(self.expr.params)
         #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
         self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
-        layer_names = [learnable_names(e.params, config.learnable) for e in self.layer_exprs]
-        self.learn = LearnableParams(layer_names, self.params, config.hidden, config.granularity,
+        layer_names, granularity = layer_learnables(self.layer_exprs, config)
+        self.learn = LearnableParams(layer_names, self.params, config.hidden, granularity,
                                      np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable
         # parameters in reverse mode, whose cost does not grow with their number
