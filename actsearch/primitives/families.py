@@ -157,26 +157,59 @@ def _rational_parts(x, coefs):
 
 
 def _rational(x, *coefs):
-    P, _, D = _rational_parts(x, coefs)
-    return P / D
+    P, Q, D = _rational_parts(x, coefs)
+    value = P / D
+    _RATIONAL_FORWARDS[id(value)] = [value, x, coefs, Q, 1.0 / D, None]
+    if len(_RATIONAL_FORWARDS) > _RATIONAL_KEEP:
+        del _RATIONAL_FORWARDS[next(iter(_RATIONAL_FORWARDS))]
+    return value
+
+
+#: The last forwards' ``[value, x, coefs, Q, 1/D, powers of x]`` by the id of their value: the
+#: compiler calls each of the eleven partials as ``d(value, *args)`` with the forward's own value
+#: array, so they share Q, 1/D and x^j instead of recomputing the polynomials eleven times.  An
+#: entry holds its value, so the id cannot be reused while it is kept, and it is used only when
+#: ``x`` and the coefficients are the very same objects.  Enough entries for the deepest networks'
+#: forward pass to be still there when the backward pass comes down to the first layer.
+_RATIONAL_FORWARDS: dict[int, list] = {}
+_RATIONAL_KEEP = 64
+
+
+def _rational_shared(value, x, coefs) -> list:
+    """``[value, x, coefs, Q, 1/D, powers]`` of the forward that gave ``value`` (recomputed if it was
+    not kept); ``powers[j]`` is x^j, computed on first use."""
+    entry = _RATIONAL_FORWARDS.get(id(value))
+    if entry is None or entry[0] is not value or entry[1] is not x \
+            or not all(a is b for a, b in zip(entry[2], coefs)):
+        _, Q, D = _rational_parts(x, coefs)
+        entry = [value, x, coefs, Q, 1.0 / D, None]
+    if entry[5] is None:
+        powers = [None, x]
+        for _ in range(4):
+            powers.append(powers[-1] * x)
+        entry[5] = powers
+    return entry
 
 
 def _rational_dx(value, x, *coefs):
     p, q = coefs[:6], coefs[6:]
-    _, Q, D = _rational_parts(x, coefs)
+    Q, inv_D = _rational_shared(value, x, coefs)[3:5]
     dP = _poly(x, [j * c for j, c in enumerate(p)][1:], 0)
     dQ = _poly(x, [k * c for k, c in enumerate(q, start=1)], 0)
-    return (dP - value * np.sign(Q) * dQ) / D
+    return (dP - value * np.sign(Q) * dQ) * inv_D
 
 
 def _rational_dp(j):
-    return lambda value, x, *coefs: x ** j / _rational_parts(x, coefs)[2]
+    def d(value, x, *coefs):
+        entry = _rational_shared(value, x, coefs)
+        return entry[4] if j == 0 else entry[5][j] * entry[4]
+    return d
 
 
 def _rational_dq(k):
     def d(value, x, *coefs):
-        _, Q, D = _rational_parts(x, coefs)
-        return -value * np.sign(Q) * x ** k / D
+        entry = _rational_shared(value, x, coefs)
+        return -value * np.sign(entry[3]) * entry[5][k] * entry[4]
     return d
 
 
