@@ -201,7 +201,7 @@ def parse(text: str, params: Mapping[str, float] | None = None,
     """
     if isinstance(text, (Expression, LayeredExpression)):
         return text
-    if isinstance(text, str) and "|" in text:
+    if isinstance(text, str) and ("|" in text or "@" in text):
         return parse_layered(text, params, variables)
     name = text.strip() if isinstance(text, str) else text
     if (isinstance(name, str) and len(variables) == 1 and name in PRIMITIVES
