@@ -37,7 +37,7 @@ import numpy as np
 from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
-from .initialisation import RULES, init_rule
+from .initialisation import RULES, InitRule, init_rule
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, learnable_names, with_ones
 from .optimizers import ParameterStep
@@ -49,6 +49,33 @@ from .training_state import Checkpoint, EarlyStopping
 #: primitives (exp clipped at 80) only postpone it.
 MAX_ACTIVATION = 1e15
 GRANULARITIES = ("network", "layer", "neuron")
+
+
+def layer_expressions(expr, n_hidden: int) -> list[Expression]:
+    """The activation of each of ``n_hidden`` hidden layers: ``expr`` in every one, or a per-layer
+    candidate's own list (any object with a ``layer_expressions(n_hidden)`` method, which raises
+    :class:`ConfigError` when its parts do not fit the layers).
+
+    >>> [str(e) for e in layer_expressions(parse("tanh(x)"), 2)]
+    ['tanh(x)', 'tanh(x)']
+    """
+    own = getattr(expr, "layer_expressions", None)
+    return [expr] * n_hidden if own is None else list(own(n_hidden))
+
+
+def combined_rule(rules: list[InitRule]) -> InitRule:
+    """The one rule a row reports for the hidden layers' rules: theirs when they agree; otherwise
+    the names joined by ``|`` (one per layer) and a NaN gain, since no single gain was used.
+
+    >>> combined_rule([init_rule(None, "he")] * 2).name, combined_rule([init_rule(None, "he"),
+    ...                                                                  init_rule(None, "xavier")]).name
+    ('he', 'he|xavier')
+    """
+    first = rules[0]
+    if all(repr(r) == repr(first) for r in rules):  # repr: a NaN gain equals itself
+        return first
+    reasons = "; ".join(dict.fromkeys(r.reason for r in rules if r.reason))
+    return InitRule("|".join(r.name for r in rules), math.nan, math.nan, reasons)
 
 
 @dataclass(frozen=True)
@@ -179,26 +206,33 @@ class Trainer:
     """
 
     def __init__(self, expr: Expression | str, data, config: TrainConfig):
-        self.expr = parse(expr)
+        self.expr = expr if hasattr(expr, "layer_expressions") else parse(expr)
         self.config = config
         self.data = data
         self.dtype = np.dtype(config.dtype)
         self.params = dict(self.expr.params)
-        names = learnable_names(self.params, config.learnable)
-        self.learn = LearnableParams(names, self.params, config.hidden, config.granularity, np.dtype(config.dtype)) \
-            if names else None
+        #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
+        self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
+        layer_names = [learnable_names(e.params, config.learnable) for e in self.layer_exprs]
+        self.learn = LearnableParams(layer_names, self.params, config.hidden, config.granularity,
+                                     np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable
         # parameters in reverse mode, whose cost does not grow with their number
-        self.act_train = self.expr.compile(("x",), reverse=names)
-        self.act_eval = self.expr.compile(())
-        self.init_rule = init_rule(self.expr, config.init, config.init_scale)
+        self.acts_train = [e.compile(("x",), reverse=names) for e, names in zip(self.layer_exprs, layer_names)]
+        self.acts_eval = [e.compile(()) for e in self.layer_exprs]
+        rules: dict[int, InitRule] = {}  # one quadrature per distinct layer expression
+        for e in self.layer_exprs:
+            if id(e) not in rules:
+                rules[id(e)] = init_rule(e, config.init, config.init_scale)
+        self.layer_rules = [rules[id(e)] for e in self.layer_exprs]
+        self.init_rule = combined_rule(self.layer_rules)
         self.init = self.init_rule.name
         self.task = data.task
         self.n_out = data.n_outputs
         self.head = make_head(self.task, self.n_out)
         #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
         #: (:meth:`Backprop.gradient`; a bound method is called faster than an object with ``__call__``)
-        self.backprop = Backprop(self.act_train, self.learn, self.head, self.layer_params, self.dtype,
+        self.backprop = Backprop(self.acts_train, self.learn, self.head, self.layer_params, self.dtype,
                                  config.hidden, config.dropout).gradient
         self.use_split(data)
 
@@ -231,7 +265,7 @@ class Trainer:
         H = X_ext
         peak_activation = 0.0
         for layer, W in enumerate(net.W[:-1]):
-            a = self.act_eval(H @ W, self.layer_params(layer))[0]
+            a = self.acts_eval[layer](H @ W, self.layer_params(layer))[0]
             peak = float(np.max(np.abs(a))) if a.size else 0.0
             peak_activation = max(peak_activation, peak if peak == peak else math.inf)
             H = np.empty((a.shape[0], a.shape[1] + 1), dtype=self.dtype)
@@ -266,7 +300,7 @@ class Trainer:
         flow = []
         with np.errstate(all="ignore"):
             for layer, W in enumerate(net.W[:-1]):
-                a, d = self.act_train(H @ W, self.layer_params(layer))[:2]
+                a, d = self.acts_train[layer](H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
                 H = with_ones(a, self.dtype)
         return flow
@@ -372,7 +406,7 @@ class Trainer:
         net = self.new_net()
         if self.config.resample:
             self.use_split(self.data.resplit(seed))
-        net.initialise(rng, self.init_rule)
+        net.initialise(rng, self.layer_rules)
         for layer, weights in start.items():
             if np.shape(weights) != net.W[layer].shape:
                 raise ConfigError(f"starting weights of layer {layer}: expected shape {net.W[layer].shape}, "
