@@ -96,6 +96,28 @@ def rename_params(expr, suffix: str):
     return Expression(rename(expr.tree), {f"{k}_{suffix}": v for k, v in expr.params.items()}, expr.variables)
 
 
+def unsuffixed(expr, end: str):
+    """``expr`` with each parameter ``p<end>`` called ``p``: a group's part as a uniform search sees it.
+
+    >>> from actsearch.expression import parse
+    >>> unsuffixed(parse("beta_u1_g1*x", {"beta_u1_g1": 2.0}), "_g1").params
+    {'beta_u1': 2.0}
+    """
+    from . import Expression
+
+    def name(n: str) -> str:
+        return n[:-len(end)] if n.endswith(end) else n
+
+    def strip(node: Node) -> Node:
+        if isinstance(node, Param):
+            return Param(name(node.name))
+        if isinstance(node, Call):
+            return Call(node.op, tuple(strip(a) for a in node.args))
+        return node
+
+    return Expression(strip(expr.tree), {name(n): v for n, v in expr.params.items()}, expr.variables)
+
+
 class LayeredExpression:
     """A per-layer candidate: ``parts[i]`` drives the hidden layers ``groups[i]``.
 

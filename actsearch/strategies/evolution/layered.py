@@ -23,6 +23,7 @@ Every draw comes from the search's private :class:`random.Random`.
 from __future__ import annotations
 
 from ...expression import LayeredExpression
+from ...expression.layered import unsuffixed
 from ...expression.tree import Var, walk
 from .encoding import Encoding, FitnessMax, Individual
 from .mutations import Variation
@@ -81,7 +82,7 @@ class LayeredVariation:
             return None
         parts = []
         for k, part in enumerate(expr.parts):
-            ind = self.encoding.from_expression(_unsuffixed(part, f"_g{k}"))
+            ind = self.encoding.from_expression(unsuffixed(part, f"_g{k}"))
             if ind is None:
                 return None
             parts.append(ind)
@@ -116,21 +117,3 @@ class LayeredVariation:
         with self.encoding.deap_random():
             ind[k] = self.variation.uniform(ind[k], expr=gen, pset=self.encoding.pset)[0]
         return ind
-
-
-def _unsuffixed(expr, end: str):
-    """``expr`` with each parameter ``p<end>`` called ``p`` (a group's part as the uniform encoding sees it)."""
-    from ...expression import Expression
-    from ...expression.tree import Call, Param
-
-    def name(n: str) -> str:
-        return n[:-len(end)] if n.endswith(end) else n
-
-    def strip(node):
-        if isinstance(node, Param):
-            return Param(name(node.name))
-        if isinstance(node, Call):
-            return Call(node.op, tuple(strip(a) for a in node.args))
-        return node
-
-    return Expression(strip(expr.tree), {name(n): v for n, v in expr.params.items()})
