@@ -334,3 +334,71 @@ def test_warm_start_of_a_uniform_expression_in_a_per_layer_space():
             firsts.append(str(c.expression))
             strategy.tell(c, layered_objective(c.expression))
         assert "sin(x) * x | sin(x) * x" in firsts or "x * sin(x) | x * sin(x)" in firsts, (name, firsts)
+
+
+# --- per-layer spaces end to end (trained: a tiny protocol) ----------------------------------------
+
+TINY = dict(dataset="moons", hidden=(4, 4), epochs=2, seeds=1, final_k=1, final_seeds=2,
+            baselines=("relu(x)",), progress=False)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_searches_a_per_layer_space_end_to_end(name, tmp_path):
+    """Search, cache, final stage and table with per-layer candidates; the same seed gives the same table."""
+    import json
+
+    from actsearch import search
+    from actsearch.results import load_results
+
+    options = {"pool": 40} if name == "surrogate" else {}
+    runs = [search(space="per_layer", strategy=name, budget=4, seed=2, out=str(tmp_path / f"run{i}"),
+                   strategy_options=options, **TINY) for i in range(2)]
+    table = runs[0].table
+    rows = table[table["stage"] == "search"]
+    assert len(rows[rows["status"] != "promoted"]) == 4
+    for _, row in table.iterrows():
+        layered = not (row["stage"] == "final" and row["strategy"] == "baseline")
+        assert row["expression"].count(" | ") == (1 if layered else 0), row["expression"]
+        back = parse(row["expression"], params=json.loads(row["params"]))
+        assert back.fingerprint == row["fingerprint"] and str(back) == row["expression"]
+    assert set(rows["status"]) <= {"ok", "cached", "rejected", "promoted", "pruned", "mixture", "diverged"}
+    assert (rows["status"] == "mixture").sum() == (name == "mixture")
+    timing = ["train_seconds", "timestamp", "run_id"]
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(runs[0].table.drop(columns=timing), runs[1].table.drop(columns=timing))
+    on_disk = load_results(str(tmp_path / "run0"))
+    assert on_disk["expression"].tolist() == table["expression"].tolist()
+
+
+def test_the_same_function_in_every_layer_is_cached_as_the_uniform_candidate():
+    """Candidates with relu in both layers share one training in the search, and the final stage's
+    finalist shares the row of the uniform baseline relu(x)."""
+    from actsearch import search
+    from actsearch.spaces import space_from_dict
+
+    space = space_from_dict({"kind": "core_unit", "unary": ["max(x, 0)", "relu(x)"], "binary": ["x1", "max(x1, x2)"],
+                             "per_layer": True, "layers": 2}, "relu-everywhere")
+    table = search(space=space, strategy="random", budget=3, seed=0, racing="off", **TINY).table
+    rows = table[table["stage"] == "search"]
+    assert rows["status"].tolist() == ["ok", "cached", "cached"]
+    assert (rows["fingerprint"] == parse("relu(x)").fingerprint).all()
+    final = table[table["stage"] == "final"].set_index("strategy")
+    assert final.loc["baseline", "expression"] == "relu(x)" and final.loc["baseline", "status"] == "ok"
+    assert final.loc["random", "status"] == "cached" and " | " in final.loc["random", "expression"]
+    assert final.loc["random", "test_scores"] == final.loc["baseline", "test_scores"]
+
+
+def test_planner_keys_a_per_layer_candidate_by_its_layers():
+    from actsearch.config import SearchConfig
+    from actsearch.networks import TrainConfig
+    from actsearch.planner import Run
+
+    run = Run(SearchConfig(), data=None, space=None)
+    assert run.key(parse("relu(x) | max(x, 0)")) == run.key(parse("relu(x)"))
+    assert run.key(parse("relu(x) | tanh(x)")) != run.key(parse("tanh(x) | relu(x)"))
+    learn = Run(SearchConfig(train=TrainConfig(learnable=("beta",))), data=None, space=None)
+    shared = parse("x*sigmoid(beta*x) | x*sigmoid(beta*x)")
+    assert learn.key(shared) == learn.key(parse("x*sigmoid(beta*x)"))  # one beta for both layers, as uniform
+    split = parse("x*sigmoid(beta_g0*x) | x*sigmoid(beta_g1*x)", {"beta_g0": 1.0, "beta_g1": 1.0})
+    assert split.fingerprint == parse("x*sigmoid(beta*x)").fingerprint
+    assert learn.key(split) != learn.key(shared)  # two learned betas are another training
