@@ -311,6 +311,9 @@ def _templates(raw: dict, key: str, variables: tuple[str, ...], where: str) -> l
             f = parse(text, variables=variables)
         except ExpressionError as exc:
             raise SpaceError(f"{where}: {key}[{i}] {text!r}: {exc}") from None
+        if not isinstance(f, Expression):
+            raise SpaceError(f"{where}: {key}[{i}] {text!r}: a template is one expression ('|' separates "
+                             f"the layers of a candidate; say per_layer: true for a per-layer space)")
         out.append(Template(text, f.tree, dict(f.params)))
     if len({t.text for t in out}) != len(out):
         raise SpaceError(f"{where}: key {key!r} lists an expression twice")
