@@ -655,3 +655,6 @@ def test_a_per_layer_search_from_the_cli(cli, tmp_path):
     rows = load_results(str(out))
     assert (rows[rows["stage"] == "search"]["expression"].str.count(r" \| ") == 1).all()
     assert "best in search (validation score): " in stdout and " | " in stdout
+    pytest.importorskip("torch")
+    code, stdout, err = cli("transfer", str(out), "--model", "resmlp", "--seeds", "2", "--epochs", "1")
+    assert code == 2 and "a torch model takes one activation for every layer" in err and "Traceback" not in err
