@@ -150,6 +150,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     """
     config.validate()
     space = config.search_space() if space is None else space  # a Space given to search() is used as it is
+    space.check_layers(len(config.train.hidden), config.model)
     if data is None:
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)

@@ -24,7 +24,7 @@ from .errors import ConfigError, ExpressionError
 from .executors import make_executor
 from .expression import parse
 from .final_stage import final_stage
-from .networks import TrainConfig
+from .networks import TrainConfig, layer_expressions
 from .planner import Run
 from .scoring import NumpyScorer
 
@@ -58,6 +58,8 @@ def compare_table(expressions: Sequence[str], dataset: str | Dataset = "spirals3
     if not known:
         raise ConfigError("compare needs at least one baseline")
     protocol = protocol_from(train, train_options, "training")
+    for expr in [*known, *given]:  # a per-layer candidate must fit the protocol's layers: say so before training
+        layer_expressions(expr, len(protocol.hidden))
     data, _ = data_from(dataset, X, y, task=task, target=target, split_seed=split_seed)
     config = SearchConfig(dataset=data.name, split_seed=split_seed, final_k=0, final_seeds=seeds,
                           final_seed_start=seed_start, baselines=tuple(str(b) for b in known), train=protocol)

@@ -153,8 +153,15 @@ class Run:
         names = learnable_names(expr.params, wanted)
         if not names:
             return expr.fingerprint
-        moved = Expression(expr.tree, {**expr.params, **{n: 1.37 * expr.params[n] + 0.11 for n in names}})
-        return f"{expr.fingerprint}+{moved.fingerprint}"
+        moved = expr.with_params({n: 1.37 * expr.params[n] + 0.11 for n in names})
+        key = f"{expr.fingerprint}+{moved.fingerprint}"
+        sharing = expr.sharing(names) if hasattr(expr, "sharing") else ()
+        every = tuple(range(getattr(expr, "n_layers", 0)))
+        if any(layers != every for _, layers in sharing):
+            # A per-layer candidate whose layers learn separate parameters is not the uniform one, which
+            # shares them at the "network" granularity, even where their functions start alike.
+            key += "+" + ";".join(",".join(map(str, layers)) for _, layers in sharing)
+        return key
 
     def row_key(self, row: dict) -> str:
         """:meth:`key` of a written row (the fingerprint when nothing is learnable)."""

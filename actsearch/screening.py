@@ -35,7 +35,26 @@ class ScreenConfig:
 
 
 def screen(expr: Expression, config: ScreenConfig = ScreenConfig()) -> str | None:
-    """The reason to reject ``expr``, or None when it may be trained."""
+    """The reason to reject ``expr``, or None when it may be trained.
+
+    A per-layer candidate (:class:`~actsearch.expression.LayeredExpression`) is rejected when one of its
+    parts is (the reason names the part), except for linearity: a linear layer among non-linear ones
+    leaves the network non-linear, so it is rejected as linear only when every part is.
+
+    >>> from actsearch import parse
+    >>> screen(parse("relu(x) | x")) is None, screen(parse("relu(x) | 0*x + 1"))
+    (True, 'part 1 (0 * x + 1): constant: f(x) does not depend on x')
+    """
+    parts = getattr(expr, "parts", None)
+    if parts is not None:
+        reasons = [screen(part, config) for part in parts]
+        linear = [r is not None and r.startswith("linear") for r in reasons]
+        if all(linear):
+            return reasons[0]
+        for i, (part, reason) in enumerate(zip(parts, reasons)):
+            if reason is not None and not linear[i]:
+                return f"part {i} ({part}): {reason}"
+        return None
     with np.errstate(all="ignore"):
         probe_values = expr(PROBES)
         values, slopes = expr.value_and_derivative(GRID)

@@ -17,6 +17,15 @@ Two kinds of space:
 A parameter in a template (``beta`` in ``beta*x``) gets its own name per slot
 (``beta_u1``, ``beta_b``), so units do not share values by accident.
 
+Either kind may be *per layer*: ``per_layer: true`` with ``layers: N`` (the
+protocol's number of hidden layers) gives every hidden layer its own
+activation, and ``groups: [[0, 1], [2, 3]]`` ties layers into groups that
+share one.  A candidate is then a
+:class:`~actsearch.expression.LayeredExpression`, one expression per group,
+each chosen independently from the space; group ``k``'s slots and parameters
+carry the suffix ``_g<k>`` (``u1_0_g1``, ``beta_u1_g1``), so groups never
+share a value by accident.
+
 >>> space = load_space("small")
 >>> space.kind, space.size() > 10
 ('core_unit', True)
@@ -33,7 +42,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from .errors import ConfigError, ExpressionError
-from .expression import Expression, Node, Param, parse, substitute
+from .expression import Expression, LayeredExpression, Node, Param, parse, substitute
+from .expression.layered import default_groups, groups_problem, rename_params
 from .expression.parser import DEFAULT_PARAMS
 from .expression.tree import Call, Const, Var, param_names
 from .primitives import PRIMITIVES
@@ -83,6 +93,54 @@ class Space:
     params: dict[str, tuple[float, float]] = field(default_factory=dict)
     source: str = ""
     raw: dict = field(default_factory=dict)
+    #: per-layer spaces: the hidden layers of each group (None: one activation for every layer)
+    groups: tuple[tuple[int, ...], ...] | None = None
+
+    # --- per layer ------------------------------------------------------------
+    @property
+    def per_layer(self) -> bool:
+        """Whether a candidate is one expression per group of hidden layers."""
+        return self.groups is not None
+
+    @property
+    def n_layers(self) -> int | None:
+        """How many hidden layers a per-layer space's groups cover (None for a uniform space)."""
+        return None if self.groups is None else sum(len(g) for g in self.groups)
+
+    def check_layers(self, n_hidden: int, model: str | None = None) -> None:
+        """A one-line SpaceError unless a per-layer space covers ``n_hidden`` hidden layers (of the NumPy MLP:
+        a torch ``model`` takes one activation)."""
+        if self.per_layer and model is not None:
+            raise SpaceError(f"{self.source or self.name}: a per-layer space trains the NumPy MLP; "
+                             f"--model {model} takes one activation for every layer")
+        if self.per_layer and self.n_layers != n_hidden:
+            raise SpaceError(f"{self.source or self.name}: the space is per layer over {self.n_layers} hidden "
+                             f"layer{'s' * (self.n_layers != 1)} but the protocol has {n_hidden} "
+                             f"(--hidden {','.join(['64'] * self.n_layers)}, or change the space's layers)")
+
+    def split_choices(self, choices: dict[str, Any]) -> list[dict[str, Any]]:
+        """A per-layer assignment (``u1_0_g0``, ``n_units_g1``, ...) as one plain assignment per group.
+
+        >>> space = load_space("per_layer")
+        >>> space.split_choices({"u1_0_g0": "x", "u1_0_g1": "tanh(x)", "n_units_g1": 1})
+        [{'u1_0': 'x'}, {'u1_0': 'tanh(x)', 'n_units': 1}]
+        """
+        out = []
+        for k in range(len(self.groups)):
+            end = f"_g{k}"
+            out.append({name[:-len(end)]: value for name, value in choices.items() if name.endswith(end)})
+        return out
+
+    def join_choices(self, per_group: list[dict[str, Any]]) -> dict[str, Any]:
+        """One assignment per group as one per-layer assignment (the inverse of :meth:`split_choices`)."""
+        out: dict[str, Any] = {"n_units": None}
+        for k, choices in enumerate(per_group):
+            out.update({f"{name}_g{k}": value for name, value in choices.items()})
+        return out
+
+    def layered(self, parts: list[Expression]) -> LayeredExpression:
+        """The per-layer candidate of one plain expression per group, parameters suffixed ``_g<k>``."""
+        return LayeredExpression([rename_params(p, f"g{k}") for k, p in enumerate(parts)], self.groups)
 
     # --- core units: slots --------------------------------------------------
     def slots(self, n_units: int) -> list[tuple[str, list]]:
@@ -102,14 +160,21 @@ class Space:
                 out.append((f"in2_{k}", sources))
         return out
 
-    def build(self, choices: dict[str, Any], n_units: int | None = None) -> Expression:
+    def build(self, choices: dict[str, Any], n_units: int | None = None) -> Expression | LayeredExpression:
         """The expression for a dict of slot choices (template texts and sources).
 
-        Inputs of unit ``k > 0`` default to the previous unit and ``x``.
+        Inputs of unit ``k > 0`` default to the previous unit and ``x``.  A per-layer space
+        builds each group's part from its suffixed slots (``u1_0_g0``, ...; see :meth:`split_choices`).
 
         >>> str(load_space("small").build({"u1_0": "x", "u2_0": "tanh(x)", "b_0": "x1 * x2"}))
         'x * tanh(x)'
         """
+        if self.per_layer:
+            return self.layered([self.build_part(c, c.get("n_units")) for c in self.split_choices(choices)])
+        return self.build_part(choices, n_units)
+
+    def build_part(self, choices: dict[str, Any], n_units: int | None = None) -> Expression:
+        """The plain expression of one assignment of the slots (one group's, in a per-layer space)."""
         if self.kind != "core_unit":
             raise SpaceError(f"{self.source or self.name}: only core_unit spaces have slots")
         if n_units is None:
@@ -135,7 +200,17 @@ class Space:
         return Expression(tree, {n: values[n] for n in param_names(tree)})
 
     def enumerate(self) -> Iterator[dict[str, Any]]:
-        """Every slot assignment of a core-unit space, in a fixed order."""
+        """Every slot assignment of a core-unit space, in a fixed order (per layer: the product over the
+        groups, the last group's choice changing fastest)."""
+        if self.per_layer:
+            one = list(self.enumerate_part())
+            for combo in itertools.product(one, repeat=len(self.groups)):
+                yield self.join_choices(list(combo))
+            return
+        yield from self.enumerate_part()
+
+    def enumerate_part(self) -> Iterator[dict[str, Any]]:
+        """Every slot assignment of one expression (one group's), in a fixed order."""
         for n_units in self.units:
             slots = self.slots(n_units)
             for combo in itertools.product(*(choices for _, choices in slots)):
@@ -145,7 +220,8 @@ class Space:
         """How many slot assignments the space has (``inf`` for tree spaces)."""
         if self.kind != "core_unit":
             return math.inf
-        return sum(math.prod(len(c) for _, c in self.slots(n)) for n in self.units)
+        one = sum(math.prod(len(c) for _, c in self.slots(n)) for n in self.units)
+        return one ** len(self.groups) if self.per_layer else one
 
     # --- sampling -----------------------------------------------------------
     def sample_choices(self, rng: np.random.Generator) -> dict[str, Any]:
@@ -156,15 +232,23 @@ class Space:
             out[name] = choices[int(rng.integers(len(choices)))]
         return out
 
-    def sample(self, rng: np.random.Generator) -> Expression:
-        """A random candidate: uniform slots, or a ramped half-and-half tree.
+    def sample(self, rng: np.random.Generator) -> Expression | LayeredExpression:
+        """A random candidate: uniform slots, or a ramped half-and-half tree (per layer: one per group).
 
         >>> str(load_space("small").sample(np.random.default_rng(0))) != ""
         True
+        >>> str(load_space("per_layer").sample(np.random.default_rng(0))).count(" | ")
+        1
         """
+        if self.per_layer:
+            return self.layered([self.sample_part(rng) for _ in self.groups])
+        return self.sample_part(rng)
+
+    def sample_part(self, rng: np.random.Generator) -> Expression:
+        """A random plain expression (one group's, in a per-layer space)."""
         if self.kind == "core_unit":
             choices = self.sample_choices(rng)
-            return self.build(choices, choices["n_units"])
+            return self.build_part(choices, choices["n_units"])
         for _ in range(100):
             depth = int(rng.integers(1, self.max_depth + 1))
             tree = self._random_tree(rng, depth, full=bool(rng.random() < 0.5))
@@ -227,6 +311,9 @@ def _templates(raw: dict, key: str, variables: tuple[str, ...], where: str) -> l
             f = parse(text, variables=variables)
         except ExpressionError as exc:
             raise SpaceError(f"{where}: {key}[{i}] {text!r}: {exc}") from None
+        if not isinstance(f, Expression):
+            raise SpaceError(f"{where}: {key}[{i}] {text!r}: a template is one expression ('|' separates "
+                             f"the layers of a candidate; say per_layer: true for a per-layer space)")
         out.append(Template(text, f.tree, dict(f.params)))
     if len({t.text for t in out}) != len(out):
         raise SpaceError(f"{where}: key {key!r} lists an expression twice")
@@ -241,7 +328,7 @@ def space_from_dict(raw: Any, source: str = "<dict>") -> Space:
     if kind not in KINDS:
         raise SpaceError(f"{source}: key 'kind' should be one of {', '.join(KINDS)}, got {kind!r}")
     known = {"name", "kind", "description", "unary", "binary", "units", "primitives", "max_depth", "max_size",
-             "constants", "params", "protocol"}
+             "constants", "params", "protocol", "per_layer", "layers", "groups"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SpaceError(f"{source}: unknown key {unknown[0]!r}; known keys are {', '.join(sorted(known))}")
@@ -285,7 +372,34 @@ def space_from_dict(raw: Any, source: str = "<dict>") -> Space:
             if pname not in DEFAULT_PARAMS:
                 raise SpaceError(f"{source}: params.{pname}: unknown parameter; known: {', '.join(DEFAULT_PARAMS)}")
             space.params[pname] = (float(rng_[0]), float(rng_[1]))
+    space.groups = _groups(raw, source)
     return space
+
+
+def _groups(raw: dict, source: str) -> tuple[tuple[int, ...], ...] | None:
+    """The groups of a per-layer space (``per_layer``, ``layers``, ``groups``), or None for a uniform one."""
+    per_layer = raw.get("per_layer", False)
+    if not isinstance(per_layer, bool):
+        raise SpaceError(f"{source}: key 'per_layer' should be true or false, got {per_layer!r}")
+    if not per_layer and "groups" not in raw:
+        if "layers" in raw:
+            raise SpaceError(f"{source}: key 'layers' needs per_layer: true")
+        return None
+    layers = raw.get("layers")
+    if layers is not None and (isinstance(layers, bool) or not isinstance(layers, int) or layers < 1):
+        raise SpaceError(f"{source}: key 'layers' should be the number of hidden layers (1 or more), got {layers!r}")
+    if "groups" not in raw:
+        if layers is None:
+            raise SpaceError(f"{source}: per_layer: true needs layers: N (the protocol's hidden layers) or groups")
+        return default_groups(layers)
+    problem = groups_problem(raw["groups"])
+    if problem is not None:
+        raise SpaceError(f"{source}: key 'groups': {problem}")
+    groups = tuple(tuple(g) for g in raw["groups"])
+    covered = sum(len(g) for g in groups)
+    if layers is not None and layers != covered:
+        raise SpaceError(f"{source}: key 'groups' covers {covered} layers but layers is {layers}")
+    return groups
 
 
 def load_space(name_or_path: str | Space) -> Space:

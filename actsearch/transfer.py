@@ -60,6 +60,10 @@ def _chosen(source: SearchConfig, table, expressions: Sequence[str] | None) -> l
         given = _finalists(table)
         if not given:
             raise SearchError("the run has no finalists in its final stage; give --expressions")
+    layered = next((e for _, e in chosen + [("", e) for e in given] if hasattr(e, "parts")), None)
+    if layered is not None:
+        raise ConfigError(f"per-layer candidate {str(layered)!r}: a torch model takes one activation for every "
+                          f"layer; transfer uniform candidates (--expressions)")
     return chosen + [(source.strategy, e) for e in given]
 
 

@@ -585,3 +585,76 @@ def test_cli_export_every_target(cli, target):
 @pytest.mark.parametrize("expr", ["x*(", "foo(x)", "x^y", "", "x*1e999"])
 def test_cli_export_bad_expression_is_one_line_and_exit_2(cli, one_line_error, expr):
     one_line_error(*cli("export", expr, "--to", "torch"))
+
+
+# --- per-layer candidates and spaces ---------------------------------------------------------
+
+TINY_LAYERS = ("--dataset", "moons", "--epochs", "2", "--seeds", "1")
+
+
+def test_evaluate_a_per_layer_candidate(cli):
+    code, out, err = cli("evaluate", "relu(x) | tanh(x) | x*sigmoid(x)", "--hidden", "4,4,4", *TINY_LAYERS,
+                         "--format", "json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["expression"] == "relu(x) | tanh(x) | x * sigmoid(x)" and summary["n_ok"] == 1
+
+
+@pytest.mark.parametrize("hidden, words", [
+    ("4,4", "per-layer candidate 'relu(x) | tanh(x) | x * sigmoid(x)' has 3 parts but the protocol has 2 hidden layers"),
+    ("4", "has 3 parts but the protocol has 1 hidden layer"),
+])
+def test_evaluate_a_per_layer_candidate_on_other_layers_is_a_one_line_error(cli, one_line_error, hidden, words):
+    code, out, err = cli("evaluate", "relu(x) | tanh(x) | x*sigmoid(x)", "--hidden", hidden, *TINY_LAYERS)
+    one_line_error(code, out, err, words)
+
+
+def test_a_broken_per_layer_text_is_a_one_line_error(cli, one_line_error):
+    code, out, err = cli("evaluate", "relu(x) | | tanh(x)", "--hidden", "4,4,4", *TINY_LAYERS)
+    one_line_error(code, out, err, "part 1 is empty")
+
+
+def test_compare_a_per_layer_candidate(cli, one_line_error):
+    code, out, err = cli("compare", "relu(x) | max(x, 0)", "tanh(x) | relu(x)", "--baselines", "relu,tanh",
+                         "--hidden", "4,4", "--dataset", "moons", "--epochs", "2", "--seeds", "2", "--format", "csv")
+    assert code == 0, err
+    board = pd.read_csv(io.StringIO(out))
+    assert "tanh(x) | relu(x)" in board["expression"].tolist()
+    relu = board[board["expression"] == "relu(x)"]
+    assert "relu(x) | max(x, 0)" in str(relu["also"].iloc[0])  # the same function as the uniform baseline
+    code, out, err = cli("compare", "relu(x) | tanh(x)", "--hidden", "4,4,4", "--dataset", "moons", "--seeds", "2")
+    one_line_error(code, out, err, "has 2 parts but the protocol has 3 hidden layers")
+
+
+def test_a_per_layer_search_on_other_layers_is_a_one_line_error_without_output(cli, one_line_error, tmp_path):
+    out = tmp_path / "never"
+    code, stdout, err = cli("search", "--space", "per_layer", "--budget", "2", "--hidden", "8,8,8", *TINY_LAYERS,
+                            "--out", str(out))
+    one_line_error(code, stdout, err, "per layer over 2 hidden layers but the protocol has 3")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("groups, words", [("[[0, 1], [1, 2]]", "layer 1 is in two groups"),
+                                           ("[[0], [2]]", "no group has layer 1")])
+def test_a_bad_groups_file_is_a_one_line_error_without_output(cli, one_line_error, tmp_path, groups, words):
+    space = tmp_path / "grouped.yaml"
+    space.write_text(f"kind: core_unit\nunary: [x, tanh(x)]\nbinary: [x1 * x2]\ngroups: {groups}\n")
+    out = tmp_path / "never"
+    code, stdout, err = cli("search", "--space", str(space), "--budget", "2", "--hidden", "4,4,4", *TINY_LAYERS,
+                            "--out", str(out))
+    one_line_error(code, stdout, err, "grouped.yaml", "key 'groups'", words)
+    assert not out.exists()
+
+
+def test_a_per_layer_search_from_the_cli(cli, tmp_path):
+    out = tmp_path / "run"
+    code, stdout, err = cli("search", "--space", "per_layer", "--strategy", "evolution", "--budget", "4",
+                            "--hidden", "4,4", *TINY_LAYERS, "--final-k", "1", "--final-seeds", "2",
+                            "--baselines", "relu", "--workers", "1", "--out", str(out), "--no-progress")
+    assert code == 0, err
+    rows = load_results(str(out))
+    assert (rows[rows["stage"] == "search"]["expression"].str.count(r" \| ") == 1).all()
+    assert "best in search (validation score): " in stdout and " | " in stdout
+    pytest.importorskip("torch")
+    code, stdout, err = cli("transfer", str(out), "--model", "resmlp", "--seeds", "2", "--epochs", "1")
+    assert code == 2 and "a torch model takes one activation for every layer" in err and "Traceback" not in err

@@ -372,3 +372,44 @@ def test_generated_code_contains_no_user_text_beyond_names_and_numbers():
     code = export("x * sigmoid(beta * x)  ", "numpy", params={"beta": 1.5})
     assert re.search(r'"""x \* sigmoid\(beta \* x\), exported', code)
     assert math.isclose(_exec(code)["activation"](2.0), float(parse("x*sigmoid(1.5*x)")(2.0)))
+
+
+# --- per-layer candidates ---------------------------------------------------------------
+
+LAYERED = "x*sigmoid(beta_g0*x) @ (0, 2) | tanh(x) + 0.5*sin(x) @ (1)"
+
+
+def test_layered_numpy_export_is_one_function_per_group_and_a_list_per_layer():
+    f = parse(LAYERED, params={"beta_g0": 1.7})
+    fns = _exec(export(f, "numpy"))["activations"]
+    x = np.linspace(-4, 4, 33)
+    assert len(fns) == 3 and fns[0] is fns[2]
+    for fn, part in zip(fns, f.layer_expressions(3)):
+        np.testing.assert_allclose(fn(x), part(x), rtol=1e-12, atol=1e-12)
+    compile(export(f, "jax"), "<jax>", "exec")
+
+
+def test_layered_torch_export_is_a_module_list_sharing_a_group_module():
+    torch = pytest.importorskip("torch")
+    f = parse(LAYERED, params={"beta_g0": 1.7})
+    layers = _exec(export(f, "torch"))["activations"](dtype=torch.float64)
+    assert isinstance(layers, torch.nn.ModuleList) and len(layers) == 3 and layers[0] is layers[2]
+    assert [n for n, _ in layers.named_parameters()] == ["0.beta_g0"]  # the group's one parameter
+    x = np.linspace(-4, 4, 33)
+    for module, part in zip(layers, f.layer_expressions(3)):
+        np.testing.assert_allclose(module(torch.tensor(x)).detach().numpy(), part(x), rtol=1e-12, atol=1e-12)
+
+
+def test_layered_sympy_and_latex_exports():
+    sympy = pytest.importorskip("sympy")
+    f = parse("x*sigmoid(beta*x) | tanh(x)", params={"beta": 2.0})
+    ns = _exec(export(f, "sympy"))
+    assert len(ns["exprs"]) == 2 and ns["subs"] == {sympy.Symbol("beta", real=True): 2.0}
+    for e, part in zip(ns["exprs"], f.parts):
+        assert float(e.subs(ns["subs"]).subs(ns["x"], 0.7)) == pytest.approx(float(part(0.7)), rel=1e-12)
+    assert export(f, "latex") == "f_{0}(x) = x \\cdot \\sigma(\\beta x) \\\\\nf_{1}(x) = \\tanh(x)"
+
+
+def test_layered_export_from_the_cli(cli):
+    code, out, err = cli("export", "relu | tanh", "--to", "numpy")
+    assert code == 0 and "activations = [activation_0, activation_1]" in out

@@ -99,3 +99,80 @@ def test_a_bare_name_in_a_space_file_is_that_function_of_x():
     f = space.build({"u1_0": "x", "u2_0": "relu", "b_0": "x1 * x2"})
     x = np.linspace(-3, 3, 13)
     np.testing.assert_allclose(f(x), x * np.maximum(x, 0))
+
+
+# --- per-layer spaces -----------------------------------------------------------------------
+
+def test_per_layer_space_is_the_product_of_its_groups():
+    from actsearch.expression import LayeredExpression
+
+    space = load_space("per_layer")
+    one = load_space("small")
+    assert space.per_layer and space.groups == ((0,), (1,)) and space.n_layers == 2
+    assert space.size() == one.size() ** 2
+    listed = list(space.enumerate())
+    assert len(listed) == space.size()
+    parts = [(space.build_part(a).fingerprint, space.build_part(b).fingerprint)
+             for a, b in itertools.product(list(one.enumerate()), repeat=2)]
+    assert [tuple(p.fingerprint for p in space.build(c).parts) for c in listed] == parts
+    f = space.build({"u1_0_g0": "x", "u2_0_g0": "tanh(x)", "b_0_g0": "x1 * x2",
+                     "u1_0_g1": "sin(x)", "u2_0_g1": "x", "b_0_g1": "max(x1, x2)"})
+    assert isinstance(f, LayeredExpression) and str(f) == "x * tanh(x) | max(sin(x), x)"
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(f.parts[1](x), np.maximum(np.sin(x), x))
+
+
+def test_per_layer_parameters_are_suffixed_by_group():
+    space = space_from_dict({"kind": "core_unit", "unary": ["beta*x", "tanh(x)"], "binary": ["x1 + x2"],
+                             "per_layer": True, "layers": 2}, "p.yaml")
+    f = space.build({"u1_0_g0": "beta*x", "u2_0_g0": "tanh(x)", "b_0_g0": "x1 + x2",
+                     "u1_0_g1": "beta*x", "u2_0_g1": "beta*x", "b_0_g1": "x1 + x2"})
+    assert f.params == {"beta_u1_g0": 1.0, "beta_u1_g1": 1.0, "beta_u2_g1": 1.0}
+    assert str(f) == "beta_u1_g0 * x + tanh(x) | beta_u1_g1 * x + beta_u2_g1 * x"
+    assert parse(str(f), params=f.params) == f
+
+
+def test_per_layer_sampling_is_seeded_and_independent_per_group():
+    space = load_space("per_layer")
+    a = [str(space.sample(np.random.default_rng(4))) for _ in range(3)]
+    assert a == [str(space.sample(np.random.default_rng(4))) for _ in range(3)]
+    drawn = [space.sample(np.random.default_rng(s)) for s in range(60)]
+    assert all(len(e.parts) == 2 for e in drawn)
+    assert sum(e.parts[0].fingerprint != e.parts[1].fingerprint for e in drawn) > 40
+    tree = space_from_dict({"kind": "tree", "primitives": ["add", "tanh"], "groups": [[0, 2], [1]]}, "t.yaml")
+    e = tree.sample(np.random.default_rng(0))
+    assert e.groups == ((0, 2), (1,)) and len(e.layer_expressions(3)) == 3
+
+
+def test_groups_tie_layers():
+    space = space_from_dict({**load_space("small").raw, "groups": [[0, 1], [2, 3, 4, 5]]}, "g.yaml")
+    assert space.per_layer and space.n_layers == 6 and space.size() == 75 ** 2
+    f = space.sample(np.random.default_rng(0))
+    assert f.groups == ((0, 1), (2, 3, 4, 5)) and parse(str(f), params=f.params) == f
+    assert [str(e) for e in f.layer_expressions(6)] == [str(f.parts[0])] * 2 + [str(f.parts[1])] * 4
+    space.check_layers(6)
+    with pytest.raises(SpaceError, match="per layer over 6 hidden layers but the protocol has 2"):
+        space.check_layers(2)
+
+
+@pytest.mark.parametrize("extra,match", [
+    ({"groups": [[0, 1], [1, 2]]}, "key 'groups': layer 1 is in two groups"),
+    ({"groups": [[0, 1], [3]]}, "key 'groups': no group has layer 2"),
+    ({"groups": [[0], []]}, "key 'groups': group 1 should be a non-empty list"),
+    ({"groups": "all"}, "key 'groups': expected a non-empty list"),
+    ({"per_layer": True}, "per_layer: true needs layers: N"),
+    ({"per_layer": "yes", "layers": 2}, "'per_layer' should be true or false"),
+    ({"per_layer": True, "layers": 0}, "'layers' should be the number of hidden layers"),
+    ({"layers": 2}, "'layers' needs per_layer: true"),
+    ({"per_layer": True, "layers": 3, "groups": [[0], [1]]}, "covers 2 layers but layers is 3"),
+])
+def test_broken_per_layer_spaces_name_the_key(extra, match):
+    raw = {"kind": "core_unit", "unary": ["x", "tanh(x)"], "binary": ["x1 + x2"], **extra}
+    with pytest.raises(SpaceError, match=match) as info:
+        space_from_dict(raw, "bad.yaml")
+    assert "bad.yaml" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_template_with_a_bar_is_a_space_error():
+    with pytest.raises(SpaceError, match=r"unary\[1\]"):
+        space_from_dict({"kind": "core_unit", "unary": ["x", "relu(x) | tanh(x)"], "binary": ["x1 + x2"]}, "b.yaml")

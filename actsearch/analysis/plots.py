@@ -127,9 +127,9 @@ def _ok_search_rows(table):
 
 
 def _as_expression(value, params=None):
-    from ..expression import Expression, parse
+    from ..expression import Expression, LayeredExpression, parse
 
-    if isinstance(value, Expression):
+    if isinstance(value, (Expression, LayeredExpression)):
         return value
     return parse(str(value), params=params)
 
@@ -171,15 +171,27 @@ def top_expressions(table, k: int = 5, *, include_baselines: bool = False) -> li
 
 # --- the figures --------------------------------------------------------------------------
 
+def _one_per_part(exprs) -> list:
+    """``(label, expression)`` to draw: a per-layer candidate's parts each with its layers, else itself."""
+    out = []
+    for expr in exprs:
+        if hasattr(expr, "parts"):
+            out += [(f"{part} @ layer{'s' * (len(g) > 1)} {', '.join(map(str, g))}", part)
+                    for part, g in zip(expr.parts, expr.groups)]
+        else:
+            out.append((str(expr), expr))
+    return out
+
+
 def _curves(exprs, x):
     out = []
     with np.errstate(all="ignore"):
-        for expr in exprs:
+        for label, expr in _one_per_part(exprs):
             y = np.asarray(expr(x), dtype=float) * np.ones_like(x)
             dy = np.asarray(expr.derivative(x), dtype=float) * np.ones_like(x)
             # the values too: two betas of one expression must not read as one in the legend
             values = params_text(expr.params)
-            out.append((f"{expr} [{values}]" if values else str(expr), y, dy))
+            out.append((f"{label} [{values}]" if values else label, y, dy))
     return out
 
 

@@ -60,6 +60,7 @@ def create_distributed_study(config, storage, study_name: str, *, heartbeat_inte
         raise ConfigError(f"heartbeat_interval={heartbeat_interval}, grace_period={grace_period}: expected "
                           "whole seconds with 1 <= heartbeat_interval < grace_period")
     space = config.search_space()
+    space.check_layers(len(config.train.hidden), config.model)
     stored = stored_config(config)
     st = open_storage(storage)
     existing = load_study(st, study_name)

@@ -41,10 +41,11 @@ import math
 from collections.abc import Mapping
 
 from ..errors import ConfigError, ExpressionError
-from ..expression import Expression, parse
+from ..expression import Expression, LayeredExpression, parse
 from ..expression.tree import Call, Const, walk
 from ..primitives import PRIMITIVES
 from .latex import latex_formula
+from .layered import layered_code
 from .numpy_like import function_code
 from .sympy import sympy_code
 from .templates import Template
@@ -63,7 +64,9 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
     ``nn.Module`` named ``Activation`` whose parameters are ``nn.Parameter``;
     ``sympy`` code that builds ``expr`` over ``x = sympy.Symbol("x", real=True)``
     with the parameters as symbols and their values in ``subs``; ``latex`` a
-    formula (no code; the protections' thresholds are not written there).
+    formula (no code; the protections' thresholds are not written there).  A per-layer candidate
+    (``relu(x) | tanh(x)``) exports each part and a list with one activation per hidden layer
+    (:mod:`~actsearch.export.layered`).
 
     A value in ``params`` may be a vector, one value per neuron (a learnable
     family trained per neuron): ``numpy``, ``jax`` and ``torch`` take it as it is
@@ -89,10 +92,19 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
     if to not in TARGETS:
         raise ConfigError(f"unknown export target {to!r}; choose one of {', '.join(TARGETS)}")
     params, per_neuron = _per_neuron(params)
-    if not isinstance(expr, Expression):
+    if not isinstance(expr, (Expression, LayeredExpression)):
         expr = parse(expr, params=params)
+    elif params and isinstance(expr, LayeredExpression):
+        expr = expr.with_params(params)
     elif params:
         expr = Expression(expr.tree, {**expr.params, **params}, expr.variables)
+    if isinstance(expr, LayeredExpression):  # each part, then a list per hidden layer (see .layered)
+        return layered_code(expr, to, lambda part, target: _export_one(part, target, per_neuron))
+    return _export_one(expr, to, per_neuron)
+
+
+def _export_one(expr: Expression, to: str, per_neuron: dict[str, tuple[float, ...]]) -> str:
+    """The code of one expression in target ``to``, with ``per_neuron`` parameters' vectors."""
     for node in walk(expr.tree):
         if isinstance(node, Call) and node.op not in PRIMITIVES:
             raise ExpressionError(f"unknown primitive {node.op!r}")

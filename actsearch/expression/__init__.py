@@ -17,13 +17,14 @@ import numpy as np
 from ..primitives import PRIMITIVES
 from .compiler import CompiledFunction, compile_tree
 from .families import complete, family_params, has_family
+from .layered import LayeredExpression, parse_layered
 from .parser import CONSTANTS, DEFAULT_PARAMS, parse_tree
 from .printer import to_string
 from .simplify import PROBES, canonical_tree, fingerprint_values
 from .tree import Call, Const, Node, Param, Var, depth, param_names, size, substitute, walk
 
 __all__ = [
-    "Expression", "parse", "Node", "Var", "Const", "Param", "Call",
+    "Expression", "LayeredExpression", "parse", "Node", "Var", "Const", "Param", "Call",
     "compile_tree", "CompiledFunction", "to_string", "canonical_tree",
     "walk", "size", "depth", "substitute", "PROBES", "DEFAULT_PARAMS", "CONSTANTS", "family_params",
 ]
@@ -109,6 +110,14 @@ class Expression:
         ['apl1_a1', 'apl1_b1']
         """
         return family_params(self.tree)
+
+    def with_params(self, values: Mapping[str, float]) -> "Expression":
+        """The same tree with other values for some of its parameters (a per-layer candidate has it too).
+
+        >>> parse("beta*x").with_params({"beta": 2.0}).params
+        {'beta': 2.0}
+        """
+        return Expression(self.tree, {n: float(values.get(n, v)) for n, v in self.params.items()}, self.variables)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -203,16 +212,22 @@ def parse(text: str, params: Mapping[str, float] | None = None,
     registered primitives.  A whole text that is a bare primitive name stands
     for it applied to the one variable, as in Keras or PyTorch: ``relu`` is
     ``relu(x)``.  Bad input raises :class:`~actsearch.errors.ExpressionError`
-    with the position.
+    with the position.  A text with ``|`` is a per-layer candidate, one
+    expression per hidden layer, and gives a :class:`LayeredExpression`
+    (see :mod:`.layered`).
 
     >>> f = parse("x * sigmoid(beta * x)", params={"beta": 2.0})
     >>> str(f), f.params
     ('x * sigmoid(beta * x)', {'beta': 2.0})
     >>> str(parse("relu")), str(parse(" gelu "))
     ('relu(x)', 'gelu(x)')
+    >>> type(parse("relu | tanh")).__name__
+    'LayeredExpression'
     """
-    if isinstance(text, Expression):
+    if isinstance(text, (Expression, LayeredExpression)):
         return text
+    if isinstance(text, str) and ("|" in text or "@" in text):
+        return parse_layered(text, params, variables)
     name = text.strip() if isinstance(text, str) else text
     if (isinstance(name, str) and len(variables) == 1 and name in PRIMITIVES
             and PRIMITIVES[name].min_arity <= 1 <= PRIMITIVES[name].arity):

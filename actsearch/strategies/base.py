@@ -286,6 +286,22 @@ class Strategy(ABC):
         return {}
 
 
+def in_space(space: Space | None, expr):
+    """``expr`` as ``space`` proposes candidates: in a per-layer space a plain expression stands for itself
+    in every group (a baseline, a warm start), with the uniform candidate's fingerprint.
+
+    >>> from actsearch.expression import parse
+    >>> from actsearch.spaces import load_space
+    >>> str(in_space(load_space("per_layer"), parse("relu(x)"))), str(in_space(load_space("small"), parse("relu")))
+    ('relu(x) | relu(x)', 'relu(x)')
+    """
+    from ..expression import LayeredExpression
+
+    if space is not None and space.per_layer and not isinstance(expr, LayeredExpression):
+        return LayeredExpression.uniform(expr, groups=space.groups)
+    return expr
+
+
 STRATEGIES: dict[str, str] = {
     "random": "actsearch.strategies.random_search:RandomSearch",
     "exhaustive": "actsearch.strategies.exhaustive:ExhaustiveSearch",

@@ -29,6 +29,12 @@ megabytes for the Ramachandran space.
 The logits start at ``1e-3 * N(0, 1)`` from the strategy's generator, as in
 DARTS, so the seed matters.
 
+In a per-layer space the supernet has one mixture per group of layers (a
+:class:`~actsearch.expression.LayeredExpression` whose group ``k`` has the
+logits ``logit_<slot>_<i>_g<k>``), so each group learns its own weights, and
+the assignments are asked in order of the joint weight over every group's
+slots (``u1_0_g0``, ..., ``b_0_g1``).
+
 Options (:class:`MixtureOptions`): ``arch_lr`` (the logits' learning rate,
 0.03), ``epochs`` (of the mixture training; default the protocol's).
 """
@@ -95,6 +101,21 @@ def mixture_expression(space) -> tuple[Expression, dict[str, list[str]]]:
     u2 = slot("u2_0", space.unary, {"x": Var("x")})
     tree = slot("b_0", space.binary, {"x1": u1, "x2": u2})
     return Expression(tree, {n: values[n] for n in param_names(tree)}), logits
+
+
+def layered_mixture(space):
+    """:func:`mixture_expression` once per group of a per-layer space, names suffixed ``_g<k>``, and each
+    suffixed slot's logit names.
+
+    >>> from actsearch.spaces import load_space
+    >>> expr, logits = layered_mixture(load_space("per_layer"))
+    >>> len(expr.parts), logits["b_0_g1"]
+    (2, ['logit_b_0_0_g1', 'logit_b_0_1_g1', 'logit_b_0_2_g1'])
+    """
+    mixture, logits = mixture_expression(space)
+    per_group = {f"{slot}_g{k}": [f"{name}_g{k}" for name in names]
+                 for k in range(len(space.groups)) for slot, names in logits.items()}
+    return space.layered([mixture] * len(space.groups)), per_group
 
 
 def softmax(values) -> np.ndarray:
@@ -164,12 +185,17 @@ class MixtureSearch(Strategy):
         if not (self.arch_lr > 0 and math.isfinite(self.arch_lr)):
             raise ConfigError(f"mixture option 'arch_lr': expected a positive number, got {self.arch_lr}")
         self.epochs = self.settings.epochs
-        mixture, self.logits = mixture_expression(space)
+        mixture, self.logits = layered_mixture(space) if space.per_layer else mixture_expression(space)
         # As DARTS: logits start at 1e-3 * N(0, 1), nearly uniform weights with the ties broken by the seed.
         start = {name: round(1e-3 * float(rng.standard_normal()), 9) for names in self.logits.values()
                  for name in names}
-        self.expression = Expression(mixture.tree, {**mixture.params, **start})
-        self.slots = space.slots(self.units)
+        if space.per_layer:
+            self.expression = mixture.with_params(start)
+            self.slots = [(f"{slot}_g{k}", choices) for k in range(len(space.groups))
+                          for slot, choices in space.slots(self.units)]
+        else:
+            self.expression = Expression(mixture.tree, {**mixture.params, **start})
+            self.slots = space.slots(self.units)
         self.covered = math.prod(len(choices) for _, choices in self.slots)
         self.state = "mixture"  # then "waiting" (for its outcome), then "ranked"
         self.weights: dict[str, np.ndarray] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Candidate, Strategy
+from .base import Candidate, Strategy, in_space
 
 
 class RandomSearch(Strategy):
@@ -22,7 +22,7 @@ class RandomSearch(Strategy):
         self.queue = []
 
     def warm_start(self, expressions):
-        self.queue.extend(expressions)
+        self.queue.extend(in_space(self.space, e) for e in expressions)
 
     def ask(self):
         if self.queue:

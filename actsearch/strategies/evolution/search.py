@@ -25,6 +25,7 @@ from ...expression import Expression
 from ...expression.tree import Var, walk
 from ..base import Candidate, Strategy
 from .encoding import Encoding, Individual
+from .layered import LayeredVariation
 from .mutations import Variation
 from .options import CORE_UNIT_MAX_HEIGHT, CORE_UNIT_MAX_SIZE, EvolutionOptions
 
@@ -34,7 +35,8 @@ class EvolutionSearch(Strategy):
     Options: see :class:`EvolutionOptions`.
 
     Each offspring records how it was bred in ``origin`` (``init``,
-    ``warm_start``, ``crossover``, ``mut_<mutation>``, ``mut_uniform_explore``,
+    ``warm_start``, ``crossover``, ``crossover_layers`` (per-layer spaces, :mod:`.layered`),
+    ``mut_<mutation>``, ``mut_uniform_explore``,
     ``immigrant``), handed out as ``candidate.info["origin"]``.  The mutations
     are DEAP's (``uniform_grow``, ``uniform_half``, ``node_replacement``,
     ``insert``, ``shrink``, ``ephemeral``) and PANGAEA's parameter mutations
@@ -70,6 +72,11 @@ class EvolutionSearch(Strategy):
         self.to_tree = self.encoding.to_tree
         self.to_expression = self.encoding.to_expression
         self.from_expression = self.encoding.from_expression
+        #: a per-layer space's individuals are one tree per group (:mod:`.layered`); None otherwise
+        self.layers = LayeredVariation(self.encoding, self.variation) if space.per_layer else None
+        if self.layers is not None:
+            self.to_expression = self.layers.to_expression
+            self.from_expression = self.layers.from_expression
 
         self.hof = tools.HallOfFame(o.hall_of_fame, similar=lambda a, b: a.key == b.key)
         self.population: list[Individual] = []
@@ -91,7 +98,8 @@ class EvolutionSearch(Strategy):
         del ind.fitness.values
         ind.origin = origin
         expr = self.to_expression(ind)
-        ind.has_x = any(isinstance(n, Var) for n in walk(expr.tree))
+        ind.has_x = (any(isinstance(n, Var) for n in walk(expr.tree)) if self.layers is None
+                     else self.layers.has_x(expr))
         try:
             ind.key = expr.fingerprint
         except Exception:  # noqa: BLE001 - a broken function still gets asked (and rejected) at most once
@@ -100,6 +108,13 @@ class EvolutionSearch(Strategy):
 
     def _acceptable(self, ind: Individual, batch: set[str]) -> bool:
         return ind.has_x and ind.key not in self.seen and ind.key not in batch
+
+    def _random_individual(self):
+        """A new individual of ramped half-and-half trees (one per group in a per-layer space)."""
+        if self.layers is None:
+            return self.encoding.new_individual(self._random_nodes())
+        return self.layers.new_individual([self.encoding.new_individual(self._random_nodes())
+                                           for _ in self.space.groups])
 
     def _random_nodes(self) -> list:
         """A ramped half-and-half tree within the size limit."""
@@ -135,7 +150,7 @@ class EvolutionSearch(Strategy):
         pop = self._take_warm(batch, max(self.mu, len(self._warm)))
         while len(pop) < self.mu:
             for _ in range(self.max_tries):
-                ind = self.finish(self.encoding.new_individual(self._random_nodes()), "init")
+                ind = self.finish(self._random_individual(), "init")
                 if self._acceptable(ind, batch):
                     break
             batch.add(ind.key)
@@ -157,22 +172,26 @@ class EvolutionSearch(Strategy):
         """
         var, deap_random = self.variation, self.encoding.deap_random
         if explore >= 2:
-            return self.finish(self.encoding.new_individual(self._random_nodes()), "immigrant")
+            return self.finish(self._random_individual(), "immigrant")
         if explore:
             parent = copy.deepcopy(parents[self.py.randrange(len(parents))])
             with deap_random():
                 gen = (var.grow, var.half)[self.py.randrange(2)]
-                child = var.uniform(parent, expr=gen, pset=self.pset)[0]
+                child = var.uniform(parent, expr=gen, pset=self.pset)[0] if self.layers is None else None
+            if self.layers is not None:
+                child = self.layers.explore(parent, gen)
             return self.finish(child, "mut_uniform_explore")
         if self.py.random() < self.cxpb and len(parents) > 1:
             with deap_random():
                 p1, p2 = (copy.deepcopy(p) for p in tools.selTournament(parents, 2, self.tournsize))
-                children = var.crossover(p1, p2)
+                children, origin = (var.crossover(p1, p2), "crossover") if self.layers is None else (None, "")
+            if self.layers is not None:
+                children, origin = self.layers.crossover(p1, p2)
             child = children[self.py.randrange(2)]
-            return self.finish(child, "crossover")
+            return self.finish(child, origin)
         with deap_random():
             parent = copy.deepcopy(tools.selTournament(parents, 1, self.tournsize)[0])
-        child, origin = var.mutate(parent)
+        child, origin = (var if self.layers is None else self.layers).mutate(parent)
         return self.finish(child, origin)
 
     def _child(self, batch: set[str]) -> Individual:

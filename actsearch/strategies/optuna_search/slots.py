@@ -3,7 +3,9 @@
 A trial samples, in order, the number of units (only when the space allows
 more than one), one categorical per slot (``u1_0``, ``u2_0``, ``b_0``,
 ``in1_1``, ...) and one float per parameter that the built expression has
-(``beta_u1``, ``beta_b_0``, ...).
+(``beta_u1``, ``beta_b_0``, ...).  In a per-layer space every name carries its
+group's suffix (``u1_0_g1``, ``n_units_g1``, ``beta_u1_g1``): one categorical
+per slot per group.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import math
 import re
 from typing import Any
 
-from ...expression import Expression
+from ...expression import Expression, LayeredExpression
+from ...expression.layered import unsuffixed
 from ...spaces import Space
 
 #: The range of a parameter whose base name the space does not list.
@@ -21,7 +24,7 @@ DEFAULT_RANGE = (0.1, 3.0)
 #: Above this many slot assignments, warm start indexes only the one-unit candidates.
 MAX_INDEX = 100_000
 
-SUFFIX = re.compile(r"^(?P<base>.+?)_(?:u1|u2|b)(?:_\d+)?$")
+SUFFIX = re.compile(r"^(?P<base>.+?)_(?:u1|u2|b)(?:_\d+)?(?:_g\d+)?$")
 
 
 def sampled_range(space: Space, param: str, default: float) -> tuple[float, float] | None:
@@ -45,6 +48,8 @@ def sampled_range(space: Space, param: str, default: float) -> tuple[float, floa
 
 def sample(trial, space: Space) -> tuple[dict, Expression]:
     """Sample a candidate in an Optuna trial: its slot choices and its expression."""
+    if space.per_layer:
+        return sample_layers(trial, space)
     units = space.units
     n_units = int(trial.suggest_categorical("n_units", list(units))) if len(units) > 1 else units[0]
     choices: dict[str, Any] = {"n_units": n_units}
@@ -59,6 +64,24 @@ def sample(trial, space: Space) -> tuple[dict, Expression]:
     if values != expr.params:
         expr = Expression(expr.tree, values)
     return choices, expr
+
+
+def sample_layers(trial, space: Space):
+    """:func:`sample` in a per-layer space: each group's slots in turn, then every parameter."""
+    units = space.units
+    choices: dict[str, Any] = {"n_units": None}
+    for k in range(len(space.groups)):
+        n_units = int(trial.suggest_categorical(f"n_units_g{k}", list(units))) if len(units) > 1 else units[0]
+        choices[f"n_units_g{k}"] = n_units
+        for slot, options in space.slots(n_units):
+            choices[f"{slot}_g{k}"] = trial.suggest_categorical(f"{slot}_g{k}", options)
+    expr = space.build(choices)
+    values = dict(expr.params)
+    for param, default in expr.params.items():
+        bounds = sampled_range(space, param, default)
+        if bounds is not None:
+            values[param] = trial.suggest_float(param, *bounds)
+    return choices, expr.with_params(values)
 
 
 def params_for(space: Space, choices: dict, values: dict | None = None) -> dict | None:
@@ -84,7 +107,7 @@ def params_for(space: Space, choices: dict, values: dict | None = None) -> dict 
             return None
         full[slot] = params[slot] = value
     try:
-        expr = space.build(full, n_units)
+        expr = space.build_part(full, n_units)
     except Exception:  # noqa: BLE001 - a broken choices dict is simply not a match
         return None
     values = {**(values or {}), **{k: v for k, v in choices.items() if k in expr.params}}
@@ -113,14 +136,15 @@ class WarmStartIndex:
         space = self.space
         self._index = []
         one_unit = math.prod(len(c) for _, c in space.slots(1))
-        if space.size() <= MAX_INDEX:
-            assignments = space.enumerate()
+        size = space.size() ** (1 / len(space.groups)) if space.per_layer else space.size()  # one part's
+        if size <= MAX_INDEX:
+            assignments = space.enumerate_part()
         elif 1 in space.units and one_unit <= MAX_INDEX:
-            assignments = one_unit_assignments(space.enumerate())
+            assignments = one_unit_assignments(space.enumerate_part())
         else:
             assignments = iter(())
         for choices in assignments:
-            expr = space.build(choices, choices["n_units"])
+            expr = space.build_part(choices, choices["n_units"])
             i = len(self._index)
             self._index.append((choices, expr))
             self._by_tree.setdefault(expr.tree, i)
@@ -128,7 +152,31 @@ class WarmStartIndex:
                 self._by_fp.setdefault(expr.fingerprint, i)
 
     def match(self, item) -> dict | None:
-        """Optuna parameters for a dict of slot choices, an Expression with ``choices``, or a plain Expression."""
+        """Optuna parameters for a dict of slot choices, an Expression with ``choices``, or a plain Expression
+        (per layer: a per-layer candidate of the space's groups, or a plain expression for every group)."""
+        if self.space.per_layer:
+            return self._match_layers(item)
+        return self._match(item)
+
+    def _match_layers(self, item) -> dict | None:
+        """Each group's part matched as a plain expression, its names suffixed ``_g<k>``."""
+        if isinstance(item, dict):
+            parts = self.space.split_choices(item)
+        elif isinstance(item, LayeredExpression):
+            if item.groups != self.space.groups:
+                return None
+            parts = [unsuffixed(p, f"_g{k}") for k, p in enumerate(item.parts)]
+        else:
+            parts = [item] * len(self.space.groups)
+        out: dict = {}
+        for k, part in enumerate(parts):
+            found = self._match(part)
+            if found is None:
+                return None
+            out.update({f"{name}_g{k}": value for name, value in found.items()})
+        return out
+
+    def _match(self, item) -> dict | None:
         if isinstance(item, dict):
             return params_for(self.space, item)
         choices = getattr(item, "choices", None)

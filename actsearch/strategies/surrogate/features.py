@@ -17,6 +17,9 @@ Features (:func:`features`, no training):
   (first over last layer), the last layer's mean over its spread and its
   share of dead (zero-slope) units.  About 1 ms per candidate.
 
+A per-layer candidate's features are its parts' features one after the
+other (one block of 75 per group, each weighing the same in distances).
+
 Features are cached by expression for the whole process, so the pools of a
 long search or of many benchmark seeds cost little.
 """
@@ -116,7 +119,14 @@ def features(expr: Expression, flow: bool = True) -> np.ndarray:
     >>> f = features(parse("x * sigmoid(x)"))
     >>> f.shape, bool(np.all(np.isfinite(features(parse("exp(exp(x))")))))
     ((75,), True)
+    >>> features(parse("relu(x) | tanh(x)")).shape
+    (150,)
     """
+    parts = getattr(expr, "parts", None)
+    if parts is not None:  # a per-layer candidate: its parts' features, concatenated
+        out = np.concatenate([features(p, flow) for p in parts])
+        out.setflags(write=False)
+        return out
     key = (expr.tree, tuple(sorted(expr.params.items())), bool(flow))
     hit = _CACHE.get(key)
     if hit is not None:
@@ -158,7 +168,7 @@ def fingerprint(expr: Expression) -> str | None:
 
 def screened_out(expr: Expression) -> bool:
     """Whether :func:`~actsearch.screening.screen` rejects the function (cached like the features)."""
-    key = ("screen", expr.tree, tuple(sorted(expr.params.items())))
+    key = ("screen", expr) if hasattr(expr, "parts") else ("screen", expr.tree, tuple(sorted(expr.params.items())))
     hit = _CACHE.get(key)
     if hit is None:
         try:
@@ -171,8 +181,15 @@ def screened_out(expr: Expression) -> bool:
 
 
 def block_weights(width: int) -> np.ndarray:
-    """Column weights so that each block weighs the same in distances, whatever its number of columns."""
-    weight = np.ones(width)
-    for block in [VALUES, SLOPES] + ([FLOW] if width > FLOW.start else []):
-        weight[block] = 1.0 / math.sqrt(len(range(*block.indices(width))))
-    return weight
+    """Column weights so that each block weighs the same in distances, whatever its number of columns
+    (a per-layer candidate's width is a multiple of one part's, 75 or 71: each part's blocks alike).
+
+    >>> w = block_weights(150)
+    >>> bool(np.allclose(w[:75], w[75:])), bool(np.allclose(w[:75], block_weights(75)))
+    (True, True)
+    """
+    part = next((n for n in (FLOW.stop, FLOW.start) if width > n and width % n == 0), width)
+    weight = np.ones(part)
+    for block in [VALUES, SLOPES] + ([FLOW] if part > FLOW.start else []):
+        weight[block] = 1.0 / math.sqrt(len(range(*block.indices(part))))
+    return np.tile(weight, width // part)

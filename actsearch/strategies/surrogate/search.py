@@ -4,7 +4,9 @@ Search (options, all optional: :class:`SurrogateOptions`):
 
 1. ``baselines`` (default relu, swish, gelu, elu, leaky_relu, tanh, softplus)
    are asked first, whether or not the space contains them; ``()`` disables
-   them.  Then any ``warm_start`` expressions.
+   them.  Then any ``warm_start`` expressions.  In a per-layer space each is
+   the same function in every group, and a candidate's features are its
+   groups' features concatenated.
 2. Each later ask draws a pool of ``pool`` (500) candidates from the space
    (the whole space when it has at most ``pool`` assignments), deduplicated by
    fingerprint against each other and against everything asked; with
@@ -81,7 +83,7 @@ import numpy as np
 
 from ...expression import Expression, parse
 from ...results import SCORED_STATUSES
-from ..base import TOP_RUNG, Candidate, Outcome, Strategy, option
+from ..base import TOP_RUNG, Candidate, Outcome, Strategy, in_space, option
 from .acquisition import acquire, design
 from .features import features, fingerprint, screened_out
 from .model import MODELS, SurrogateModel
@@ -134,7 +136,8 @@ class SurrogateSearch(Strategy):
         self.flow = o.flow
         self.init = o.init
         self.model = SurrogateModel(o.model, k=o.k, margin=o.margin, flow=self.flow)
-        self.queue: list[tuple[Expression, str]] = [(parse(b), "baseline") for b in o.baselines or ()]
+        # in a per-layer space a baseline is itself in every group (the features need one part per group)
+        self.queue: list[tuple[Expression, str]] = [(in_space(space, parse(b)), "baseline") for b in o.baselines or ()]
         self.asked: set[str] = set()
         self.pending: list[Candidate] = []
         self.told: dict[str, tuple[np.ndarray, float, str]] = {}  # fingerprint -> features, score, expression
@@ -145,7 +148,7 @@ class SurrogateSearch(Strategy):
 
     # --- proposals --------------------------------------------------------------
     def warm_start(self, expressions):
-        self.queue.extend((e, "warm_start") for e in expressions)
+        self.queue.extend((in_space(self.space, e), "warm_start") for e in expressions)
 
     def _candidate(self, expr: Expression, source: str, **info) -> Candidate:
         fp = fingerprint(expr)
