@@ -38,6 +38,7 @@ from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
 from .initialisation import RULES, init_rule
+from .architectures import ARCHS, NORMS, ProxyBackprop, ProxyNet, proxy_forward
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, learnable_names, with_ones
 from .optimizers import ParameterStep
@@ -71,6 +72,9 @@ class TrainConfig:
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
     ``param_lr`` is the learning rate of the learnable activation parameters
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
+    ``arch`` is ``"mlp"`` or ``"resmlp"`` (pre-norm residual blocks, one per
+    hidden layer, all of one width) and ``norm`` None, ``"batch"`` or
+    ``"layer"`` (see :mod:`actsearch.architectures`).
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -92,6 +96,8 @@ class TrainConfig:
     granularity: str = "network"
     frozen: tuple[int, ...] = ()
     param_lr: float | None = None
+    arch: str = "mlp"
+    norm: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -99,6 +105,8 @@ class TrainConfig:
         object.__setattr__(self, "frozen", tuple(sorted({int(i) for i in self.frozen})))
         if self.init is None:
             object.__setattr__(self, "init", "auto")
+        if isinstance(self.norm, str) and self.norm.lower() in ("none", "null", ""):
+            object.__setattr__(self, "norm", None)
         self.validate()
 
     def validate(self) -> None:
@@ -122,6 +130,10 @@ class TrainConfig:
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
+            (self.arch in ARCHS, "arch", "'mlp' or 'resmlp'"),
+            (self.norm in NORMS, "norm", "None, 'batch' or 'layer'"),
+            (self.arch != "resmlp" or len(set(self.hidden)) == 1, "hidden",
+             "equal sizes with arch='resmlp' (the width of its residual blocks, one block per size)"),
         ]
         for ok, name, expected in checks:
             if not ok:
@@ -196,10 +208,13 @@ class Trainer:
         self.task = data.task
         self.n_out = data.n_outputs
         self.head = make_head(self.task, self.n_out)
+        #: the plain MLP keeps its own backprop; a norm or a residual architecture is a ProxyNet
+        self.plain = config.arch == "mlp" and config.norm is None
         #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
         #: (:meth:`Backprop.gradient`; a bound method is called faster than an object with ``__call__``)
-        self.backprop = Backprop(self.act_train, self.learn, self.head, self.layer_params, self.dtype,
-                                 config.hidden, config.dropout).gradient
+        parts = (self.learn, self.head, self.layer_params, self.dtype, config.hidden, config.dropout)
+        self.backprop = (Backprop(self.act_train, *parts) if self.plain else
+                         ProxyBackprop([self.act_train] * len(config.hidden), *parts)).gradient
         self.use_split(data)
 
     def use_split(self, data) -> None:
@@ -209,9 +224,12 @@ class Trainer:
         self.y = {k: getattr(data, f"y_{k}") for k in ("train", "val", "test")}
         self.T_train = self.head.targets(self.y["train"], self.dtype)
 
-    def new_net(self) -> MLP:
-        """An untrained (all-zero) network of this trainer's shape and dtype."""
-        return MLP(self.X["train"].shape[1] - 1, self.config.hidden, self.n_out, self.dtype)
+    def new_net(self) -> MLP | ProxyNet:
+        """An untrained (all-zero) network of this trainer's architecture, shape and dtype."""
+        cfg, n_in = self.config, self.X["train"].shape[1] - 1
+        if self.plain:
+            return MLP(n_in, cfg.hidden, self.n_out, self.dtype)
+        return ProxyNet(n_in, cfg.hidden, self.n_out, cfg.arch, cfg.norm, self.dtype)
 
     def layer_params(self, layer: int) -> dict:
         """The parameter values hidden layer ``layer`` uses (learned ones as views)."""
@@ -226,8 +244,11 @@ class Trainer:
         ``X_ext`` has the column of ones (:func:`with_ones`).  The peak is the
         largest |hidden activation| (inf if any is NaN): past
         :data:`MAX_ACTIVATION` a run counts as diverged even where the
-        protected primitives kept every number finite.
+        protected primitives kept every number finite.  BatchNorm uses its running statistics here.
         """
+        if not self.plain:
+            z, peak = proxy_forward(net, X_ext, [self.act_eval] * len(self.config.hidden), self.layer_params)
+            return self.head.output(z), peak
         H = X_ext
         peak_activation = 0.0
         for layer, W in enumerate(net.W[:-1]):
@@ -265,6 +286,9 @@ class Trainer:
         H = self.X["train"][:n]
         flow = []
         with np.errstate(all="ignore"):
+            if not self.plain:  # BatchNorm on these rows' statistics, as in training
+                proxy_forward(net, H, [self.act_train] * len(self.config.hidden), self.layer_params, True, flow)
+                return flow
             for layer, W in enumerate(net.W[:-1]):
                 a, d = self.act_train(H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
@@ -330,6 +354,7 @@ class Trainer:
         """A new run's parameter step and early stopping over its trained buffers."""
         cfg = self.config
         trained = [net.theta] if self.learn is None else [net.theta, self.learn.values]
+        trained += [] if net.stats is None else [net.stats]  # BatchNorm's running statistics go with the weights
         early = cfg.early_stopping and len(self.y["val"]) > 0
         return ParameterStep(cfg, net, self.learn, self.dtype), EarlyStopping(cfg.patience, trained, enabled=early)
 
@@ -342,7 +367,7 @@ class Trainer:
             optimiser=step.state(), rng=rng.bit_generator.state,
             stopping=(s.best_loss, s.best_epoch, s.waited, None if s.saved is None else [b.copy() for b in s.saved]),
             result=replace(result, net=None, val_history=list(result.val_history), grad_flow=list(result.grad_flow),
-                           checkpoint=None))
+                           checkpoint=None), stats=None if net.stats is None else net.stats.copy())
         if s.enabled and s.best_epoch:
             result.val_score = result.val_history[s.best_epoch - 1]
         else:
@@ -357,6 +382,8 @@ class Trainer:
         net.theta[:] = ckpt.theta
         if self.learn is not None:
             self.learn.values[:] = ckpt.learnable
+        if ckpt.stats is not None:
+            net.stats[:] = ckpt.stats
         rng = np.random.default_rng()
         rng.bit_generator.state = ckpt.rng
         step, stopping = self._optimiser(net)
@@ -395,7 +422,11 @@ class Trainer:
                              if peak > MAX_ACTIVATION else "non-finite outputs after training")
 
     def batch_loss(self, net: MLP, H: np.ndarray, y: np.ndarray) -> float:
-        """The mean loss that :meth:`backprop` differentiates (no dropout), against labels or values ``y``."""
+        """The mean loss that :meth:`backprop` differentiates (no dropout; BatchNorm on the batch's statistics),
+        against labels or values ``y``."""
+        if not self.plain:
+            z = proxy_forward(net, H, [self.act_eval] * len(self.config.hidden), self.layer_params, train=True)[0]
+            return self.head.loss(self.head.output(z).astype(np.float64), y)
         return self.head.loss(self.forward(net, H)[0].astype(np.float64), y)
 
     def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch, step: ParameterStep,

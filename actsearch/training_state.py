@@ -29,6 +29,8 @@ class Checkpoint:
     rng: dict
     stopping: tuple
     result: "TrainResult"
+    #: BatchNorm's running statistics (:attr:`actsearch.architectures.ProxyNet.stats`); None without them
+    stats: np.ndarray | None = None
 
 
 
