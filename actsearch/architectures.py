@@ -24,7 +24,7 @@ parameter buffer; BatchNorm's running statistics are in ``stats``
 
 >>> net = ProxyNet(2, (3, 3), 1, "resmlp", "layer", np.float32)
 >>> [w.shape for w in net.W], net.theta.size, net.stats is None
-([(3, 3), (4, 3), (4, 3), (4, 3), (4, 3), (4, 1)], 73, True)
+([(3, 3), (4, 3), (4, 3), (4, 3), (4, 3), (4, 1)], 79, True)
 """
 
 from __future__ import annotations
