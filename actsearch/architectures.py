@@ -35,10 +35,22 @@ from typing import Callable
 import numpy as np
 
 from .initialisation import InitRule, init_rule, initialise_gains
+from .mlp import MLP
 from .normalization import make_norm
 
 ARCHS = ("mlp", "resmlp")
 NORMS = (None, "batch", "layer")
+
+
+def architecture_checks(arch: str, norm: str | None, hidden: tuple[int, ...]) -> list[tuple[bool, str, str]]:
+    """``(ok, setting, expected)`` of ``TrainConfig``'s ``arch``, ``norm`` and, for resmlp, ``hidden``.
+
+    >>> [name for ok, name, _ in architecture_checks("resmlp", "layer", (8, 4)) if not ok]
+    ['hidden']
+    """
+    return [(arch in ARCHS, "arch", "'mlp' or 'resmlp'"), (norm in NORMS, "norm", "None, 'batch' or 'layer'"),
+            (arch != "resmlp" or len(set(hidden)) == 1, "hidden",
+             "equal sizes with arch='resmlp' (the width of its residual blocks, one block per size)")]
 
 
 class ProxyNet:
@@ -93,39 +105,45 @@ class ProxyNet:
                 norm.running_mean[:] = 0.0
                 norm.running_var[:] = 1.0
 
-    def layer_gains(self, rule: InitRule) -> list[float | None]:
-        """Each linear layer's gain g of N(0, g^2/fan_in) under ``rule`` (None: Glorot uniform).
+    def layer_gains(self, rules: list[InitRule]) -> list[float | None]:
+        """Each linear layer's gain g of N(0, g^2/fan_in) (None: Glorot uniform); ``rules[l]`` is hidden layer
+        ``l``'s activation's rule.
 
+        A layer follows the rule of the activation it feeds or is fed by, as in the MLP (norm MLP: layer 0
+        the first activation's, layer ``l`` the rule of activation ``l - 1`` that feeds it; resmlp: the input
+        projection block 0's, W1 and W2 of block ``l`` activation ``l``'s, the output layer the last one's).
         ``auto``: ``first_gain`` (the target scale s) for a layer fed by unit-variance numbers (the
         standardised inputs, a normalised stream), the activation's ``gain`` for a layer fed by f (W2 of a
-        block, the output layer of the norm MLP).  Without norms a residual stream's variance grows by
+        block, a layer after the first in the norm MLP).  Without norms a residual stream's variance grows by
         s^2 per block (each branch adds an independent N(0, s^2) at initialisation), so a layer that reads
-        the stream before block ``l``'s addition gets 1/sqrt(1 + l): its output is again N(0, s^2).
-        ``he``: sqrt(2) for every layer but the output layer; ``xavier``: Glorot everywhere.
+        the stream before block ``l``'s addition gets 1/sqrt(1 + l) and its output is again N(0, s^2).
+        ``he``: sqrt(2) for every layer but the output layer; ``xavier`` (or auto's fallback): Glorot.
         """
-        last = len(self.W) - 1
-        if rule.name != "auto":
-            return [rule.gain if rule.name == "he" and i < last else None for i in range(last + 1)]
+        last, n = len(self.W) - 1, len(self.hidden)
         if self.arch == "mlp":
-            return [rule.first_gain] + [rule.gain] * last
-        n = len(self.hidden)
-        reads_stream = [rule.first_gain if self.norm else 1.0 / math.sqrt(1 + l) for l in range(n + 1)]
-        gains = [rule.first_gain]
-        for l in range(n):
-            gains += [reads_stream[l], rule.gain]
-        return gains + [reads_stream[n]]
+            governing = [rules[max(i - 1, 0)] for i in range(last + 1)]
+            auto = [rules[0].first_gain] + [rules[i - 1].gain for i in range(1, last + 1)]
+        else:
+            governing = [rules[0]] + [rules[i // 2] for i in range(2 * n)] + [rules[n - 1]]
+            stream = [r.first_gain if self.norm else 1.0 / math.sqrt(1 + l) for l, r in enumerate([*rules, rules[-1]])]
+            auto = [rules[0].first_gain] + [g for l in range(n) for g in (stream[l], rules[l].gain)] + [stream[n]]
+        gains = []
+        for i, rule in enumerate(governing):
+            gains.append(auto[i] if rule.name == "auto" else rule.gain if rule.name == "he" and i < last else None)
+        return gains
 
-    def initialise(self, rng: np.random.Generator, rule: InitRule | str) -> None:
-        """Draw the weights by ``rule`` (:meth:`layer_gains`), zero the biases and betas, set the gammas, reset
-        the running statistics.  The gammas start at 1, except before the activation in the norm MLP under
-        ``auto``, where they start at the target scale s, so the activation sees N(0, s^2) as the rule
-        intends."""
+    def initialise(self, rng: np.random.Generator, rule: InitRule | list[InitRule] | str) -> None:
+        """Draw the weights by ``rule`` (one per hidden layer, or one for all; see :meth:`layer_gains`), zero
+        the biases and betas, set the gammas, reset the running statistics.  The gammas start at 1, except
+        before the activation in the norm MLP under ``auto``, where they start at the target scale s, so
+        the activation sees N(0, s^2) as the rule intends."""
         if isinstance(rule, str):
             rule = init_rule(None, rule)
-        initialise_gains(self.W, rng, self.layer_gains(rule))
-        start = rule.first_gain if rule.name == "auto" and self.arch == "mlp" else 1.0
-        for norm in self.norms:
-            norm.gamma[:] = start
+        rules = list(rule) if isinstance(rule, (list, tuple)) else [rule] * len(self.hidden)
+        initialise_gains(self.W, rng, self.layer_gains(rules))
+        for l, norm in enumerate(self.norms):
+            auto = self.arch == "mlp" and rules[l].name == "auto"
+            norm.gamma[:] = rules[l].first_gain if auto else 1.0
             norm.beta[:] = 0.0
         self.reset_stats()
 
@@ -146,6 +164,18 @@ class ProxyNet:
             linears, norms = [len(self.W) - 1], [n] if self.norms else []
         spans = [(self.offsets[i], self.offsets[i] + self.W[i].size) for i in linears]
         return spans + [(self.norm_offsets[i], self.norm_offsets[i] + 2 * self.norms[i].gamma.size) for i in norms]
+
+
+def make_network(n_in: int, config, n_out: int, dtype) -> MLP | ProxyNet:
+    """The untrained (all-zero) network of ``config`` (a ``TrainConfig``): its ``arch``, ``norm`` and ``hidden``.
+
+    >>> from actsearch.networks import TrainConfig
+    >>> type(make_network(2, TrainConfig(hidden=(4,)), 1, np.float32)).__name__
+    'MLP'
+    """
+    if config.arch == "mlp" and config.norm is None:
+        return MLP(n_in, config.hidden, n_out, dtype)
+    return ProxyNet(n_in, config.hidden, n_out, config.arch, config.norm, dtype)
 
 
 def _act(program, z, params, learn: bool):
@@ -179,11 +209,11 @@ class ProxyBackprop:
     def _learn_grads(self, layer: int, states: list, masks: list, upstream: np.ndarray) -> None:
         """Add hidden layer ``layer``'s learnable parameters' gradients, from dLoss/d(its activation output)."""
         learn = self.learn
-        if learn is None:
+        if learn is None or not learn.layer_names[layer]:  # a per-layer candidate's layer may learn nothing
             return
         mask = masks[layer]
         grads = self.acts[layer].vjp(states[layer], upstream if mask is None else upstream * mask)
-        for name, g_elementwise in zip(learn.names, grads):
+        for name, g_elementwise in zip(learn.layer_names[layer], grads):
             g = learn.grad_views[layer][name]
             g += g_elementwise.sum(axis=0 if g.ndim else None)
 

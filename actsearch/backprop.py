@@ -18,18 +18,20 @@ from .mlp import MLP, LearnableParams
 
 
 class Backprop:
-    """The gradient of the mean batch loss of an :class:`MLP` with activation ``act`` in every hidden layer.
+    """The gradient of the mean batch loss of an :class:`MLP` with activation ``acts[l]`` in hidden layer ``l``.
 
-    ``act`` is the training program of the activation (value and f'(z);
-    with ``forward``/``vjp`` when ``learn`` holds learnable parameters),
+    ``acts`` are the training programs of the hidden layers' activations
+    (value and f'(z); with ``forward``/``vjp`` when ``learn`` holds learnable
+    parameters: layer ``l``'s program is reverse-compiled for
+    ``learn.layer_names[l]``, in that order),
     ``layer_params(layer)`` the parameter values of a hidden layer, ``head``
     the task's output layer.  ``dropout`` is the fraction of hidden units
     dropped in training.
     """
 
-    def __init__(self, act, learn: LearnableParams | None, head, layer_params: Callable[[int], dict], dtype,
+    def __init__(self, acts: list, learn: LearnableParams | None, head, layer_params: Callable[[int], dict], dtype,
                  hidden: tuple[int, ...], dropout: float):
-        self.act, self.learn, self.head, self.layer_params = act, learn, head, layer_params
+        self.acts, self.learn, self.head, self.layer_params = acts, learn, head, layer_params
         self.dtype, self.hidden, self.dropout = dtype, hidden, dropout
 
     def gradient(self, net: MLP, H: np.ndarray, Tb: np.ndarray, rng: np.random.Generator | None = None,
@@ -43,7 +45,7 @@ class Backprop:
         method, forward and backward: at batch 32 on a small network every
         call per batch shows.
         """
-        dt, act, keep, learn = self.dtype, self.act, 1.0 - self.dropout, self.learn
+        dt, acts, keep, learn = self.dtype, self.acts, 1.0 - self.dropout, self.learn
         W, G = net.W, net.G
         L = len(W) - 1
         buffers = {} if buffers is None else buffers
@@ -55,9 +57,9 @@ class Backprop:
         for layer in range(L):
             z = np.dot(H, W[layer])
             if learn is None:
-                a, d = act(z, self.layer_params(layer))
+                a, d = acts[layer](z, self.layer_params(layer))
             else:
-                (a, d), state = act.forward(z, self.layer_params(layer))
+                (a, d), state = acts[layer].forward(z, self.layer_params(layer))
                 states.append(state)
             mask = None
             if keep < 1.0 and rng is not None:
@@ -79,10 +81,12 @@ class Backprop:
                 delta = np.dot(delta, W[layer][:-1].T) * derivs[layer - 1]
                 continue
             upstream = np.dot(delta, W[layer][:-1].T)  # dLoss/d(activation output)
-            mask = masks[layer - 1]
-            grads = act.vjp(states[layer - 1], upstream if mask is None else upstream * mask)
-            for name, g_elementwise in zip(learn.names, grads):
-                g = learn.grad_views[layer - 1][name]
-                g += g_elementwise.sum(axis=0 if g.ndim else None)
+            names = learn.layer_names[layer - 1]
+            if names:  # a per-layer candidate's layer may learn nothing
+                mask = masks[layer - 1]
+                grads = acts[layer - 1].vjp(states[layer - 1], upstream if mask is None else upstream * mask)
+                for name, g_elementwise in zip(names, grads):
+                    g = learn.grad_views[layer - 1][name]
+                    g += g_elementwise.sum(axis=0 if g.ndim else None)
             delta = upstream * derivs[layer - 1]
         np.dot(inputs[0].T, delta, out=G[0])

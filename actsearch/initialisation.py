@@ -164,17 +164,29 @@ def init_rule(expr: Expression, rule: str = "auto", scale: float = AUTO_SCALE) -
     raise ValueError(f"unknown init rule {rule!r}; choose one of {', '.join(RULES)}")
 
 
-def initialise(weights: list[np.ndarray], rng: np.random.Generator, rule: InitRule) -> None:
+def initialise(weights: list[np.ndarray], rng: np.random.Generator, rule: InitRule | list[InitRule]) -> None:
     """Draw every layer of an MLP in place: ``weights[l]`` is ``(fan_in + 1, fan_out)``, bias last.
 
     ``he``: N(0, 2/fan_in) for the hidden layers, Glorot uniform for the
     output.  ``xavier``: Glorot uniform everywhere.  ``auto``: N(0,
     first_gain^2/fan_in) for the first layer and N(0, gain^2/fan_in) for every
     layer fed by activations, the output layer included.  Biases start at 0.
+
+    ``rule`` may be a list with one rule per hidden layer's activation (a
+    per-layer candidate): the first layer is drawn by the rule of the
+    activation it feeds, every later layer by the rule of the activation that
+    feeds it.
+
+    >>> W = [np.zeros((3, 4)), np.zeros((5, 1))]
+    >>> initialise(W, np.random.default_rng(0), [init_rule(None, "he")])
+    >>> float(W[0][-1].max()), W[1].shape
+    (0.0, (5, 1))
     """
     last = len(weights) - 1
+    rules = rule if isinstance(rule, (list, tuple)) else [rule] * last
     gains = []
     for layer in range(last + 1):
+        rule = rules[max(layer - 1, 0)]
         gain = None
         if rule.name == "he" and layer < last:
             gain = rule.gain

@@ -90,37 +90,56 @@ def learnable_names(params, wanted) -> list[str]:
 class LearnableParams:
     """Learnable activation parameters in one flat buffer, shared or per layer or neuron.
 
+    ``names`` lists what each hidden layer learns: one list of names for
+    every layer, or a list per layer (a per-layer candidate's layers learn
+    different parameters).  A name is one parameter of the candidate: at
+    ``network`` granularity every layer that uses it shares one value.
+    ``granularity`` is one word for every name, or a mapping from name to
+    word (learnable families are per neuron while ``beta`` is per network).
     ``views[l][name]`` is the value that layer ``l`` uses: a 0-d view (one per
-    network, shared by every layer, or one per layer) or a vector over the
-    layer's neurons; ``grad_views`` mirror them in the gradient buffer.
+    network, or one per layer) or a vector over the layer's neurons;
+    ``grad_views`` mirror them in the gradient buffer.
+
+    >>> learn = LearnableParams([["beta"], ["beta", "alpha"]], {"beta": 1.0, "alpha": 0.5}, (3, 4),
+    ...                         {"beta": "network", "alpha": "neuron"}, np.float64)
+    >>> learn.reset(); learn.values.size, learn.layer_names, learn.learned()
+    (5, [['beta'], ['beta', 'alpha']], {'beta': [1.0, 1.0], 'alpha': [0.5]})
     """
 
-    def __init__(self, names: list[str], initial: dict[str, float], hidden: tuple[int, ...], granularity: str,
-                 dtype):
-        self.names, self.initial = names, initial
-        sizes = {"network": [1], "layer": [1] * len(hidden), "neuron": list(hidden)}[granularity]
-        total = len(names) * sum(sizes)
-        self.values = np.zeros(total, dtype=dtype)
-        self.grad = np.zeros(total, dtype=dtype)
-        self.start = np.zeros(total, dtype=dtype)
+    def __init__(self, names, initial: dict[str, float], hidden: tuple[int, ...], granularity, dtype):
+        if not names or isinstance(names[0], str):
+            names = [list(names) for _ in hidden]
+        self.layer_names: list[list[str]] = [list(n) for n in names]
+        # name-major, then layer: the buffer of a uniform candidate is laid out as it always was
+        self.names = list(dict.fromkeys(n for layer in self.layer_names for n in layer))
+        self.initial = initial
+        self.granularity = {n: granularity if isinstance(granularity, str) else granularity[n] for n in self.names}
+        slots: dict[tuple[str, int], tuple[int, int]] = {}
+        offset = 0
+        for name in self.names:
+            users = [layer for layer, used in enumerate(self.layer_names) if name in used]
+            kind = self.granularity[name]
+            for layer in users:
+                if kind == "network" and layer != users[0]:
+                    slots[name, layer] = slots[name, users[0]]
+                    continue
+                n = hidden[layer] if kind == "neuron" else 1
+                slots[name, layer] = (offset, n)
+                offset += n
+        self.values = np.zeros(offset, dtype=dtype)
+        self.grad = np.zeros(offset, dtype=dtype)
+        self.start = np.zeros(offset, dtype=dtype)
         self.views: list[dict] = [{} for _ in hidden]
         self.grad_views: list[dict] = [{} for _ in hidden]
-        offset = 0
-        for name in names:
-            slots = []
-            for n in sizes:
-                slots.append((offset, n))
-                self.start[offset:offset + n] = initial[name]
-                offset += n
-            for layer in range(len(hidden)):
-                lo, n = slots[0] if granularity == "network" else slots[layer]
-                shape = () if granularity != "neuron" else (n,)
-                self.views[layer][name] = self.values[lo:lo + n].reshape(shape)
-                self.grad_views[layer][name] = self.grad[lo:lo + n].reshape(shape)
+        for (name, layer), (lo, n) in slots.items():
+            self.start[lo:lo + n] = initial[name]
+            shape = (n,) if self.granularity[name] == "neuron" else ()
+            self.views[layer][name] = self.values[lo:lo + n].reshape(shape)
+            self.grad_views[layer][name] = self.grad[lo:lo + n].reshape(shape)
 
     def reset(self) -> None:
         self.values[:] = self.start
 
     def learned(self) -> dict[str, list[float]]:
-        """Each parameter's mean value per layer."""
-        return {name: [float(np.mean(v[name])) for v in self.views] for name in self.names}
+        """Each parameter's mean value per layer, over the layers that use it."""
+        return {name: [float(np.mean(v[name])) for v in self.views if name in v] for name in self.names}

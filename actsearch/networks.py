@@ -37,8 +37,8 @@ import numpy as np
 from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
-from .initialisation import RULES, init_rule
-from .architectures import ARCHS, NORMS, ProxyBackprop, ProxyNet, proxy_forward
+from .initialisation import RULES, InitRule, init_rule
+from .architectures import ProxyBackprop, ProxyNet, architecture_checks, make_network, proxy_forward
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, learnable_names, with_ones
 from .optimizers import ParameterStep
@@ -50,6 +50,33 @@ from .training_state import Checkpoint, EarlyStopping
 #: primitives (exp clipped at 80) only postpone it.
 MAX_ACTIVATION = 1e15
 GRANULARITIES = ("network", "layer", "neuron")
+
+
+def layer_expressions(expr, n_hidden: int) -> list[Expression]:
+    """The activation of each of ``n_hidden`` hidden layers: ``expr`` in every one, or a per-layer
+    candidate's own list (any object with a ``layer_expressions(n_hidden)`` method, which raises
+    :class:`ConfigError` when its parts do not fit the layers).
+
+    >>> [str(e) for e in layer_expressions(parse("tanh(x)"), 2)]
+    ['tanh(x)', 'tanh(x)']
+    """
+    own = getattr(expr, "layer_expressions", None)
+    return [expr] * n_hidden if own is None else list(own(n_hidden))
+
+
+def combined_rule(rules: list[InitRule]) -> InitRule:
+    """The one rule a row reports for the hidden layers' rules: theirs when they agree; otherwise
+    the names joined by ``|`` (one per layer) and a NaN gain, since no single gain was used.
+
+    >>> combined_rule([init_rule(None, "he")] * 2).name, combined_rule([init_rule(None, "he"),
+    ...                                                                  init_rule(None, "xavier")]).name
+    ('he', 'he|xavier')
+    """
+    first = rules[0]
+    if all(repr(r) == repr(first) for r in rules):  # repr: a NaN gain equals itself
+        return first
+    reasons = "; ".join(dict.fromkeys(r.reason for r in rules if r.reason))
+    return InitRule("|".join(r.name for r in rules), math.nan, math.nan, reasons)
 
 
 @dataclass(frozen=True)
@@ -130,11 +157,7 @@ class TrainConfig:
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
-            (self.arch in ARCHS, "arch", "'mlp' or 'resmlp'"),
-            (self.norm in NORMS, "norm", "None, 'batch' or 'layer'"),
-            (self.arch != "resmlp" or len(set(self.hidden)) == 1, "hidden",
-             "equal sizes with arch='resmlp' (the width of its residual blocks, one block per size)"),
-        ]
+        ] + architecture_checks(self.arch, self.norm, self.hidden)
         for ok, name, expected in checks:
             if not ok:
                 raise ConfigError(f"training setting {name}={getattr(self, name)!r}: expected {expected}")
@@ -191,19 +214,26 @@ class Trainer:
     """
 
     def __init__(self, expr: Expression | str, data, config: TrainConfig):
-        self.expr = parse(expr)
+        self.expr = expr if hasattr(expr, "layer_expressions") else parse(expr)
         self.config = config
         self.data = data
         self.dtype = np.dtype(config.dtype)
         self.params = dict(self.expr.params)
-        names = learnable_names(self.params, config.learnable)
-        self.learn = LearnableParams(names, self.params, config.hidden, config.granularity, np.dtype(config.dtype)) \
-            if names else None
+        #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
+        self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
+        layer_names = [learnable_names(e.params, config.learnable) for e in self.layer_exprs]
+        self.learn = LearnableParams(layer_names, self.params, config.hidden, config.granularity,
+                                     np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable
         # parameters in reverse mode, whose cost does not grow with their number
-        self.act_train = self.expr.compile(("x",), reverse=names)
-        self.act_eval = self.expr.compile(())
-        self.init_rule = init_rule(self.expr, config.init, config.init_scale)
+        self.acts_train = [e.compile(("x",), reverse=names) for e, names in zip(self.layer_exprs, layer_names)]
+        self.acts_eval = [e.compile(()) for e in self.layer_exprs]
+        rules: dict[int, InitRule] = {}  # one quadrature per distinct layer expression
+        for e in self.layer_exprs:
+            if id(e) not in rules:
+                rules[id(e)] = init_rule(e, config.init, config.init_scale)
+        self.layer_rules = [rules[id(e)] for e in self.layer_exprs]
+        self.init_rule = combined_rule(self.layer_rules)
         self.init = self.init_rule.name
         self.task = data.task
         self.n_out = data.n_outputs
@@ -212,9 +242,9 @@ class Trainer:
         self.plain = config.arch == "mlp" and config.norm is None
         #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
         #: (:meth:`Backprop.gradient`; a bound method is called faster than an object with ``__call__``)
-        parts = (self.learn, self.head, self.layer_params, self.dtype, config.hidden, config.dropout)
-        self.backprop = (Backprop(self.act_train, *parts) if self.plain else
-                         ProxyBackprop([self.act_train] * len(config.hidden), *parts)).gradient
+        self.backprop = (Backprop if self.plain else ProxyBackprop)(
+            self.acts_train, self.learn, self.head, self.layer_params, self.dtype, config.hidden,
+            config.dropout).gradient
         self.use_split(data)
 
     def use_split(self, data) -> None:
@@ -226,10 +256,7 @@ class Trainer:
 
     def new_net(self) -> MLP | ProxyNet:
         """An untrained (all-zero) network of this trainer's architecture, shape and dtype."""
-        cfg, n_in = self.config, self.X["train"].shape[1] - 1
-        if self.plain:
-            return MLP(n_in, cfg.hidden, self.n_out, self.dtype)
-        return ProxyNet(n_in, cfg.hidden, self.n_out, cfg.arch, cfg.norm, self.dtype)
+        return make_network(self.X["train"].shape[1] - 1, self.config, self.n_out, self.dtype)
 
     def layer_params(self, layer: int) -> dict:
         """The parameter values hidden layer ``layer`` uses (learned ones as views)."""
@@ -238,21 +265,21 @@ class Trainer:
         return {**self.params, **self.learn.views[layer]}
 
     # --- forward ---------------------------------------------------------------
-    def forward(self, net: MLP, X_ext: np.ndarray) -> tuple[np.ndarray, float]:
+    def forward(self, net: MLP, X_ext: np.ndarray, train: bool = False) -> tuple[np.ndarray, float]:
         """Probabilities (classification) or values (regression), no dropout; and the peak activation.
 
         ``X_ext`` has the column of ones (:func:`with_ones`).  The peak is the
         largest |hidden activation| (inf if any is NaN): past
         :data:`MAX_ACTIVATION` a run counts as diverged even where the
-        protected primitives kept every number finite.  BatchNorm uses its running statistics here.
+        protected primitives kept every number finite.  BatchNorm: running statistics, or with ``train`` the batch's.
         """
         if not self.plain:
-            z, peak = proxy_forward(net, X_ext, [self.act_eval] * len(self.config.hidden), self.layer_params)
+            z, peak = proxy_forward(net, X_ext, self.acts_eval, self.layer_params, train)
             return self.head.output(z), peak
         H = X_ext
         peak_activation = 0.0
         for layer, W in enumerate(net.W[:-1]):
-            a = self.act_eval(H @ W, self.layer_params(layer))[0]
+            a = self.acts_eval[layer](H @ W, self.layer_params(layer))[0]
             peak = float(np.max(np.abs(a))) if a.size else 0.0
             peak_activation = max(peak_activation, peak if peak == peak else math.inf)
             H = np.empty((a.shape[0], a.shape[1] + 1), dtype=self.dtype)
@@ -287,10 +314,10 @@ class Trainer:
         flow = []
         with np.errstate(all="ignore"):
             if not self.plain:  # BatchNorm on these rows' statistics, as in training
-                proxy_forward(net, H, [self.act_train] * len(self.config.hidden), self.layer_params, True, flow)
+                proxy_forward(net, H, self.acts_train, self.layer_params, True, flow)
                 return flow
             for layer, W in enumerate(net.W[:-1]):
-                a, d = self.act_train(H @ W, self.layer_params(layer))[:2]
+                a, d = self.acts_train[layer](H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
                 H = with_ones(a, self.dtype)
         return flow
@@ -362,12 +389,7 @@ class Trainer:
                stopping: EarlyStopping) -> None:
         """Keep a paused run's state in ``result.checkpoint``; its validation score as if it ended now."""
         s = stopping
-        result.checkpoint = Checkpoint(
-            seed=seed, theta=net.theta.copy(), learnable=None if self.learn is None else self.learn.values.copy(),
-            optimiser=step.state(), rng=rng.bit_generator.state,
-            stopping=(s.best_loss, s.best_epoch, s.waited, None if s.saved is None else [b.copy() for b in s.saved]),
-            result=replace(result, net=None, val_history=list(result.val_history), grad_flow=list(result.grad_flow),
-                           checkpoint=None), stats=None if net.stats is None else net.stats.copy())
+        result.checkpoint = Checkpoint.of(seed, net, self.learn, rng, step, stopping, result)
         if s.enabled and s.best_epoch:
             result.val_score = result.val_history[s.best_epoch - 1]
         else:
@@ -379,19 +401,8 @@ class Trainer:
         net = self.new_net()
         if self.config.resample:
             self.use_split(self.data.resplit(ckpt.seed))
-        net.theta[:] = ckpt.theta
-        if self.learn is not None:
-            self.learn.values[:] = ckpt.learnable
-        if ckpt.stats is not None:
-            net.stats[:] = ckpt.stats
-        rng = np.random.default_rng()
-        rng.bit_generator.state = ckpt.rng
         step, stopping = self._optimiser(net)
-        step.load(ckpt.optimiser)
-        stopping.best_loss, stopping.best_epoch, stopping.waited, saved = ckpt.stopping
-        stopping.saved = None if saved is None else [b.copy() for b in saved]
-        result = replace(ckpt.result, val_history=list(ckpt.result.val_history),
-                         grad_flow=list(ckpt.result.grad_flow))
+        rng, result = ckpt.restore(net, self.learn, step, stopping)
         return net, rng, result, step, stopping
 
     def _starting_net(self, seed: int, rng: np.random.Generator, start: dict[int, np.ndarray]) -> MLP:
@@ -399,7 +410,7 @@ class Trainer:
         net = self.new_net()
         if self.config.resample:
             self.use_split(self.data.resplit(seed))
-        net.initialise(rng, self.init_rule)
+        net.initialise(rng, self.layer_rules)
         for layer, weights in start.items():
             if np.shape(weights) != net.W[layer].shape:
                 raise ConfigError(f"starting weights of layer {layer}: expected shape {net.W[layer].shape}, "
@@ -424,10 +435,7 @@ class Trainer:
     def batch_loss(self, net: MLP, H: np.ndarray, y: np.ndarray) -> float:
         """The mean loss that :meth:`backprop` differentiates (no dropout; BatchNorm on the batch's statistics),
         against labels or values ``y``."""
-        if not self.plain:
-            z = proxy_forward(net, H, [self.act_eval] * len(self.config.hidden), self.layer_params, train=True)[0]
-            return self.head.loss(self.head.output(z).astype(np.float64), y)
-        return self.head.loss(self.forward(net, H)[0].astype(np.float64), y)
+        return self.head.loss(self.forward(net, H, train=True)[0].astype(np.float64), y)
 
     def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch, step: ParameterStep,
               stopping: EarlyStopping, last: int) -> bool:

@@ -77,3 +77,66 @@ def test_dropout_scales_the_kept_units_and_draws_from_the_rng(small_data):
     full = net.grad.copy()
     np.testing.assert_array_equal(grads[0], grads[1])
     assert not np.array_equal(grads[0], grads[2]) and not np.array_equal(grads[0], full)
+
+
+class PerLayerStub:
+    """The least a per-layer candidate must offer the trainer: merged params and one expression per layer."""
+
+    def __init__(self, *texts, params=None):
+        self.parts = [parse(t, params=params) for t in texts]
+        self.params = {k: v for p in self.parts for k, v in p.params.items()}
+        self.zero_gradient = False
+
+    def layer_expressions(self, n_hidden):
+        assert n_hidden == len(self.parts)
+        return self.parts
+
+
+def test_per_layer_activations_are_each_layers_own(small_data):
+    """The forward pass applies layer l's expression in layer l: against the network written out by hand."""
+    data = small_data("regression")
+    trainer = Trainer(PerLayerStub("tanh(x)", "sin(x)", "max(x, 0.3*x)"), data,
+                      TrainConfig(hidden=(5, 4, 3), dtype="float64"))
+    net = MLP(data.n_features, (5, 4, 3), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    H = trainer.X["train"][:16]
+    h = np.tanh(H @ net.W[0])
+    h = np.sin(np.c_[h, np.ones(16)] @ net.W[1])
+    z = np.c_[h, np.ones(16)] @ net.W[2]
+    h = np.maximum(z, 0.3 * z)
+    expected = np.c_[h, np.ones(16)] @ net.W[3]
+    np.testing.assert_allclose(trainer.forward(net, H)[0], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
+def test_per_layer_candidate_gradients_match_finite_differences(small_data, granularity):
+    """Weights and learnable parameters of a per-layer candidate (layers that learn different
+    parameters, one that learns none, one parameter in two layers) against finite differences."""
+    data = small_data("multiclass")
+    cand = PerLayerStub("x*sigmoid(beta*x)", "tanh(x)", "beta*tanh(alpha*x) + 0.5*x",
+                        params={"beta": 1.2, "alpha": 0.7})
+    trainer = Trainer(cand, data, TrainConfig(hidden=(5, 4, 3), dtype="float64", learnable=("alpha", "beta"),
+                                              granularity=granularity))
+    assert trainer.learn.layer_names == [["beta"], [], ["beta", "alpha"]]
+    net = MLP(data.n_features, (5, 4, 3), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    rng = np.random.default_rng(5)
+    trainer.learn.values[:] = rng.uniform(0.3, 2.0, trainer.learn.values.size)
+    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
+    trainer.backprop(net, H, T.copy())
+    got = np.concatenate([net.grad, trainer.learn.grad])
+    buffers = [net.theta, trainer.learn.values]
+    fd = []
+    h = 1e-6
+    for buffer in buffers:
+        for i in range(buffer.size):
+            old = buffer[i]
+            buffer[i] = old + h
+            up = trainer.batch_loss(net, H, y)
+            buffer[i] = old - h
+            down = trainer.batch_loss(net, H, y)
+            buffer[i] = old
+            fd.append((up - down) / (2 * h))
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
+    # beta: one value (network), one per layer that uses it, or one per neuron of those layers; alpha likewise
+    assert trainer.learn.values.size == {"network": 2, "layer": 3, "neuron": 5 + 3 + 3}[granularity]

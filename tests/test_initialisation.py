@@ -105,3 +105,17 @@ def test_the_gain_is_recorded_and_the_old_rectifier_test_kept():
     assert trainer.init == "auto" and trainer.fit(0).init_gain == pytest.approx(math.sqrt(2))
     assert Trainer("relu(x)", data, TrainConfig(hidden=(8,), epochs=1, init="he")).init_rule.gain == math.sqrt(2)
     assert is_rectifier_like(parse("gelu(x)")) and not is_rectifier_like(parse("sigmoid(x)"))
+
+
+def test_a_per_layer_rule_draws_each_layer_by_the_activation_that_feeds_it():
+    """Layer 0 by the rule of the activation it feeds, layer l by that of activation l-1: the weights'
+    standard deviation is each rule's gain over sqrt(fan_in)."""
+    from actsearch.initialisation import initialise
+
+    tanh_rule, relu_rule = init_rule(parse("tanh(x)"), "auto"), init_rule(parse("relu(x)"), "auto")
+    W = [np.zeros((401, 300)), np.zeros((301, 300)), np.zeros((301, 2))]
+    initialise(W, np.random.default_rng(0), [tanh_rule, relu_rule])
+    assert np.std(W[0][:-1]) == pytest.approx(tanh_rule.first_gain / np.sqrt(400), rel=0.01)
+    assert np.std(W[1][:-1]) == pytest.approx(tanh_rule.gain / np.sqrt(300), rel=0.01)
+    assert np.std(W[2][:-1]) == pytest.approx(relu_rule.gain / np.sqrt(300), rel=0.05)
+    assert abs(tanh_rule.gain - relu_rule.gain) > 0.1
