@@ -190,6 +190,12 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                              "(beta also matches the per-slot beta_u1 of search spaces)")
     parser.add_argument("--granularity", choices=("network", "layer", "neuron"), default=d.granularity,
                         help="one learnable value per network, per layer or per neuron (default: %(default)s)")
+    parser.add_argument("--arch", choices=("mlp", "resmlp"), default=d.arch,
+                        help="the NumPy network: mlp, or resmlp (an input projection, one pre-norm residual block "
+                             "h + W2 f(W1 norm(h)) per --hidden size, all sizes equal) (default: %(default)s)")
+    parser.add_argument("--norm", choices=("none", "batch", "layer"), default=d.norm or "none",
+                        help="normalisation layers: batch or layer norm before each activation (mlp) or at the "
+                             "head of each block and before the output layer (resmlp) (default: %(default)s)")
 
 
 def _add_init_options(parser: argparse.ArgumentParser, d) -> None:
@@ -217,7 +223,7 @@ def training_config(args):
                        early_stopping=args.early_stopping, patience=args.patience, init=args.init,
                        init_scale=args.init_scale, resample=args.resample,
                        learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
-                       granularity=args.granularity)
+                       granularity=args.granularity, arch=args.arch, norm=None if args.norm == "none" else args.norm)
 
 
 def add_model_options(parser: argparse.ArgumentParser, default: str | None = None) -> None:
