@@ -16,8 +16,10 @@ own backprop, untouched.  Here:
 
 Hidden layer ``l`` is the activation of layer (or block) ``l``: its
 activation program and learnable parameters, and ``frozen`` (see
-:meth:`ProxyNet.frozen_slices`).  Every linear layer keeps its bias folded
-as the last row of its weight matrix, against a column of ones, as in the MLP.
+:meth:`ProxyNet.frozen_slices`); ``Trainer.fit``'s ``start`` weights index
+:attr:`ProxyNet.W`, the linear layers in order.  Every linear layer keeps its
+bias folded as the last row of its weight matrix, against a column of ones, as
+in the MLP.
 Norm layers' ``gamma``/``beta`` follow the linear layers in the same flat
 parameter buffer; BatchNorm's running statistics are in ``stats``
 (:mod:`actsearch.normalization`).
