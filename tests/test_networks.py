@@ -378,3 +378,19 @@ def test_arch_and_norm_are_validated_and_the_default_is_the_plain_mlp():
             TrainConfig(**bad)
     data = load_dataset("moons")
     assert type(Trainer("relu(x)", data, TrainConfig(hidden=(4,))).new_net()) is MLP
+
+
+def test_a_frozen_resmlp_block_keeps_its_weights_and_norm_while_the_others_train(small_data):
+    """frozen=(1,) in resmlp+batch: block 1's norm, W1 and W2 end as drawn; block 0, the input projection and
+    the output layer train; the running statistics still move (they are statistics, not weights)."""
+    data = small_data("binary")
+    config = TrainConfig(hidden=(6, 6), epochs=4, frozen=(1,), early_stopping=False, arch="resmlp", norm="batch")
+    trainer = Trainer("tanh(x)", data, config)
+    net = trainer.fit(0).net
+    before = trainer.new_net()
+    before.initialise(np.random.default_rng(0), trainer.layer_rules)
+    for lo, hi in net.frozen_slices(1):
+        np.testing.assert_array_equal(net.theta[lo:hi], before.theta[lo:hi])
+    for layer in (0, 2):
+        assert not any(np.array_equal(net.theta[lo:hi], before.theta[lo:hi]) for lo, hi in net.frozen_slices(layer))
+    assert not np.array_equal(net.stats, before.stats)
