@@ -188,12 +188,18 @@ def _xor(seed: int, n: int = 1000):
 
 @dataclass
 class Teacher:
-    """The network behind a planted problem: ``y = f(X @ W1 + b1) @ w2`` (before noise)."""
+    """The network behind a planted problem: ``y = f(X @ W1 + b1) @ w2`` (before noise).
+
+    A per-layer teacher (``"sin(x) | tanh(x)"``: one activation per hidden
+    layer) has its later hidden layers in ``deeper``, ``(W, b)`` each, so
+    ``y = f2(f1(X @ W1 + b1) @ W + b) @ w2``.
+    """
 
     expr: str
     W1: np.ndarray
     b1: np.ndarray
     w2: np.ndarray
+    deeper: tuple = ()
 
     def first_layer(self, data: Dataset) -> np.ndarray:
         """The teacher's hidden layer in ``data``'s standardised inputs, bias as the last row.
@@ -208,13 +214,47 @@ class Teacher:
         W = data.x_scale[:, None] * self.W1
         return np.vstack([W, self.b1 + data.x_mean @ self.W1])
 
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        """The teacher's output on raw inputs ``X`` (before noise).
+
+        >>> t = planted_teacher("sin(x) | tanh(x)")
+        >>> len(t.deeper), t(np.zeros((3, 4))).shape
+        (1, (3,))
+        """
+        from .expression import parse
+
+        activations = [parse(part) for part in self.expr.split("|")]
+        with np.errstate(all="ignore"):
+            h = activations[0](X @ self.W1 + self.b1)
+            for f, (W, b) in zip(activations[1:], self.deeper):
+                h = f(h @ W + b)
+            return h @ self.w2
+
+
+#: The standard deviation of a deeper teacher layer's pre-activations, so that each
+#: layer's activation works over a range where its shape shows (about [-2, 2]).
+DEEP_TEACHER_SCALE = 1.5
+
 
 def _teacher(rng: np.random.Generator, expr: str, n: int, n_features: int, hidden: int):
     X = rng.standard_normal((n, n_features))
     W1 = rng.standard_normal((n_features, hidden)) / math.sqrt(n_features)
     b1 = rng.normal(0.0, 0.5, hidden)
     w2 = rng.standard_normal(hidden) / math.sqrt(hidden)
-    return X, Teacher(expr, W1, b1, w2)
+    deeper = []
+    if "|" in expr:  # drawn after the one-layer teacher's numbers, which stay as they were
+        from .expression import parse
+
+        h = parse(expr.split("|")[0])(X @ W1 + b1)
+        for part in expr.split("|")[1:]:
+            W = rng.standard_normal((hidden, hidden))
+            z = h @ W
+            # rescale so this layer's pre-activations have the chosen spread on the inputs drawn
+            W *= DEEP_TEACHER_SCALE / max(float(np.std(z)), 1e-12)
+            b = rng.normal(0.0, 0.5, hidden)
+            deeper.append((W, b))
+            h = parse(part)(h @ W + b)
+    return X, Teacher(expr, W1, b1, w2, tuple(deeper))
 
 
 def planted_teacher(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden: int = 16) -> Teacher:
@@ -232,18 +272,18 @@ def planted(expr: str, seed: int = 0, n: int = 1200, n_features: int = 4, hidden
 
     A student with the teacher's activation can fit it almost perfectly, so a
     search on it has a known answer (the "planted" activation).  The teacher
-    itself is :func:`planted_teacher`.
+    itself is :func:`planted_teacher`.  ``expr`` with ``|`` plants a deeper
+    teacher with one activation per hidden layer (``"sin(x) | tanh(x)"``:
+    two hidden layers of ``hidden`` units), the known answer of a per-layer
+    search.
 
     >>> X, y, task, _, _ = planted("tanh(x)", seed=0)
     >>> X.shape, task
     ((1200, 4), 'regression')
     """
-    from .expression import parse
-
     rng = np.random.default_rng(seed)
     X, t = _teacher(rng, expr, n, n_features, hidden)
-    with np.errstate(all="ignore"):
-        y = parse(expr)(X @ t.W1 + t.b1) @ t.w2
+    y = t(X)
     if not np.all(np.isfinite(y)) or np.std(y) == 0:
         raise DatasetError(f"planted:{expr}: the teacher's outputs are not usable (non-finite or constant)")
     y = y + rng.normal(0.0, noise * np.std(y), n)

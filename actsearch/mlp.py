@@ -87,6 +87,23 @@ def learnable_names(params, wanted) -> list[str]:
     return [p for p in params if any(p == n or p.startswith(n + "_") for n in wanted)]
 
 
+def layer_learnables(layer_exprs, config) -> tuple[list[list[str]], dict[str, str]]:
+    """What each hidden layer learns, and each name's granularity: the names ``config.learnable``
+    matches at ``config.granularity``, and a learnable family's coefficients (always trained) at
+    ``config.family_granularity``.
+
+    >>> from actsearch.expression import parse
+    >>> from actsearch.networks import TrainConfig
+    >>> layer_learnables([parse("apl1(beta*x)")], TrainConfig(hidden=(4,), learnable=("beta",)))
+    ([['beta', 'apl1_a1', 'apl1_b1']], {'beta': 'network', 'apl1_a1': 'neuron', 'apl1_b1': 'neuron'})
+    """
+    names = [list(dict.fromkeys([*learnable_names(e.params, config.learnable), *e.learnable_family]))
+             for e in layer_exprs]
+    family = {n for e in layer_exprs for n in e.learnable_family}
+    granularity = {n: config.family_granularity if n in family else config.granularity for ns in names for n in ns}
+    return names, granularity
+
+
 class LearnableParams:
     """Learnable activation parameters in one flat buffer, shared or per layer or neuron.
 

@@ -40,7 +40,7 @@ from .heads import make_head
 from .initialisation import RULES, InitRule, init_rule
 from .architectures import ProxyBackprop, ProxyNet, architecture_checks, make_network, proxy_forward
 from .backprop import Backprop
-from .mlp import MLP, LearnableParams, learnable_names, with_ones
+from .mlp import MLP, LearnableParams, layer_learnables, learnable_names, with_ones
 from .optimizers import ParameterStep
 from .training_state import Checkpoint, EarlyStopping
 
@@ -99,9 +99,10 @@ class TrainConfig:
     teacher's features in a planted problem (see :meth:`Trainer.fit`).
     ``param_lr`` is the learning rate of the learnable activation parameters
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
-    ``arch`` is ``"mlp"`` or ``"resmlp"`` (pre-norm residual blocks, one per
-    hidden layer, all of one width) and ``norm`` None, ``"batch"`` or
-    ``"layer"`` (see :mod:`actsearch.architectures`).
+    ``family_granularity``: that of learnable families' coefficients (``apl``,
+    ``rational``), always trained; per neuron by default, as in their papers.
+    ``arch``: ``"mlp"`` or ``"resmlp"`` (a pre-norm residual block per hidden layer, all of
+    one width); ``norm``: None, ``"batch"`` or ``"layer"`` (:mod:`actsearch.architectures`).
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -121,6 +122,7 @@ class TrainConfig:
     dtype: str = "float32"
     learnable: tuple[str, ...] = ()
     granularity: str = "network"
+    family_granularity: str = "neuron"
     frozen: tuple[int, ...] = ()
     param_lr: float | None = None
     arch: str = "mlp"
@@ -132,8 +134,6 @@ class TrainConfig:
         object.__setattr__(self, "frozen", tuple(sorted({int(i) for i in self.frozen})))
         if self.init is None:
             object.__setattr__(self, "init", "auto")
-        if isinstance(self.norm, str) and self.norm.lower() in ("none", "null", ""):
-            object.__setattr__(self, "norm", None)
         self.validate()
 
     def validate(self) -> None:
@@ -155,6 +155,7 @@ class TrainConfig:
             (0 < self.init_scale < math.inf, "init_scale", "a positive number"),
             (self.dtype in ("float32", "float64"), "dtype", "'float32' or 'float64'"),
             (self.granularity in GRANULARITIES, "granularity", "'network', 'layer' or 'neuron'"),
+            (self.family_granularity in GRANULARITIES, "family_granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
         ] + architecture_checks(self.arch, self.norm, self.hidden)
@@ -221,8 +222,8 @@ class Trainer:
         self.params = dict(self.expr.params)
         #: the expression of each hidden layer (the same one everywhere but for a per-layer candidate)
         self.layer_exprs = layer_expressions(self.expr, len(config.hidden))
-        layer_names = [learnable_names(e.params, config.learnable) for e in self.layer_exprs]
-        self.learn = LearnableParams(layer_names, self.params, config.hidden, config.granularity,
+        layer_names, granularity = layer_learnables(self.layer_exprs, config)
+        self.learn = LearnableParams(layer_names, self.params, config.hidden, granularity,
                                      np.dtype(config.dtype)) if any(layer_names) else None
         # value and f'(z) in the forward pass; the gradients of learnable
         # parameters in reverse mode, whose cost does not grow with their number

@@ -140,6 +140,23 @@ def param_value(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as beta=1.5, got {text!r}") from None
 
 
+def param_values(text: str) -> tuple[str, float | tuple[float, ...]]:
+    """argparse type: NAME=VALUE, or NAME=V1,V2,... for one value per neuron (a learnable family's).
+
+    >>> param_values("beta=1.5"), param_values("apl_a1=0.1,-0.2")
+    (('beta', 1.5), ('apl_a1', (0.1, -0.2)))
+    """
+    name, sep, value = text.partition("=")
+    if "," not in value:
+        return param_value(text)
+    try:
+        if not sep or not name.strip():
+            raise ValueError
+        return name.strip(), tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=V1,V2,... such as apl_a1=0.1,-0.2, got {text!r}") from None
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """The dataset options shared by every command that trains."""
     parser.add_argument("--dataset", default="digits", metavar="NAME|PATH.csv",
@@ -190,6 +207,10 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                              "(beta also matches the per-slot beta_u1 of search spaces)")
     parser.add_argument("--granularity", choices=("network", "layer", "neuron"), default=d.granularity,
                         help="one learnable value per network, per layer or per neuron (default: %(default)s)")
+    parser.add_argument("--family-granularity", choices=("network", "layer", "neuron"),
+                        default=d.family_granularity,
+                        help="the same for the coefficients of learnable families (apl, rational), which are "
+                             "always trained (default: %(default)s)")
     parser.add_argument("--arch", choices=("mlp", "resmlp"), default=d.arch,
                         help="the NumPy network: mlp, or resmlp (an input projection, one pre-norm residual block "
                              "h + W2 f(W1 norm(h)) per --hidden size, all sizes equal) (default: %(default)s)")
@@ -223,7 +244,8 @@ def training_config(args):
                        early_stopping=args.early_stopping, patience=args.patience, init=args.init,
                        init_scale=args.init_scale, resample=args.resample,
                        learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
-                       granularity=args.granularity, arch=args.arch, norm=None if args.norm == "none" else args.norm)
+                       granularity=args.granularity, family_granularity=args.family_granularity,
+                       arch=args.arch, norm=None if args.norm == "none" else args.norm)
 
 
 def add_model_options(parser: argparse.ArgumentParser, default: str | None = None) -> None:

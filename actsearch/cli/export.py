@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .arguments import param_value
+from .arguments import param_values
 
 
 def add_parser(sub) -> None:
@@ -15,8 +15,9 @@ def add_parser(sub) -> None:
                                     "exp clips at 80, ...).")
     ex.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(beta * x)'")
     ex.add_argument("--to", choices=TARGETS, default="numpy", help="target (default: numpy)")
-    ex.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
-                    help="value of a named parameter, e.g. --param beta=1.5 (repeatable)")
+    ex.add_argument("--param", action="append", type=param_values, metavar="NAME=VALUE",
+                    help="value of a named parameter, e.g. --param beta=1.5 (repeatable); NAME=V1,V2,... gives "
+                         "one value per neuron (a learnable family's learned coefficients)")
     ex.set_defaults(run=run)
 
 

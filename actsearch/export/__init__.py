@@ -65,6 +65,12 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
     with the parameters as symbols and their values in ``subs``; ``latex`` a
     formula (no code; the protections' thresholds are not written there).
 
+    A value in ``params`` may be a vector, one value per neuron (a learnable
+    family trained per neuron): ``numpy``, ``jax`` and ``torch`` take it as it is
+    (``x`` then has the neurons in its last axis); ``sympy`` and ``latex`` write
+    one function, with the vector's mean (the SymPy code says so in a comment).
+    LaTeX writes a learnable family's coefficients as numbers, to 4 digits.
+
     >>> print(export("x * sigmoid(beta * x)", "torch", params={"beta": 1.5}).split("\\n\\n\\n")[1])
     class Activation(nn.Module):
         \"\"\"x * sigmoid(beta * x), exported from actsearch (protected as in actsearch.primitives).
@@ -82,6 +88,7 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
     """
     if to not in TARGETS:
         raise ConfigError(f"unknown export target {to!r}; choose one of {', '.join(TARGETS)}")
+    params, per_neuron = _per_neuron(params)
     if not isinstance(expr, Expression):
         expr = parse(expr, params=params)
     elif params:
@@ -92,9 +99,26 @@ def export(expr: str | Expression, to: str = "numpy", params: Mapping[str, float
         if isinstance(node, Const) and not math.isfinite(node.value):
             raise ExpressionError(f"cannot export the non-finite constant {node.value}")
     if to == "torch":
-        return torch_code(expr)
+        return torch_code(expr, per_neuron)
     if to == "sympy":
-        return sympy_code(expr)
+        return sympy_code(expr, sorted(per_neuron))
     if to == "latex":
         return latex_formula(expr)
-    return function_code(expr, to)
+    return function_code(expr, to, per_neuron)
+
+
+def _per_neuron(params: Mapping | None) -> tuple[dict, dict[str, tuple[float, ...]]]:
+    """Scalar values (a vector's mean) for every parameter, and the vectors: per-neuron values."""
+    import numpy as np
+
+    scalars, vectors = {}, {}
+    for name, value in (params or {}).items():
+        if np.ndim(value) == 0:
+            scalars[name] = value
+            continue
+        values = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=np.float64)))
+        if not values:
+            raise ConfigError(f"parameter {name!r}: an empty list of per-neuron values")
+        vectors[name] = values
+        scalars[name] = float(np.mean(values))
+    return scalars, vectors

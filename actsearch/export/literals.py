@@ -14,7 +14,7 @@ import re
 from ..expression.printer import format_number
 from .precedence import ATOM, POWER, PRODUCT, UNARY
 
-__all__ = ["is_whole", "latex_name", "latex_number", "named_constant", "number"]
+__all__ = ["default_value", "is_whole", "latex_name", "latex_number", "named_constant", "number"]
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
@@ -34,6 +34,17 @@ def number(value: float) -> str:
     if math.isnan(value):
         return 'float("nan")'
     return 'float("inf")' if value > 0 else '-float("inf")'
+
+
+def default_value(value: float, per_neuron: tuple[float, ...] | None = None) -> str:
+    """A parameter's default in a signature: its value, or a tuple of per-neuron values.
+
+    >>> default_value(1.5), default_value(0.5, (0.25, 0.75))
+    ('1.5', '(0.25, 0.75)')
+    """
+    if per_neuron is None:
+        return number(value)
+    return "(" + ", ".join(number(v) for v in per_neuron) + ("," if len(per_neuron) == 1 else "") + ")"
 
 
 def is_whole(value: float) -> bool:

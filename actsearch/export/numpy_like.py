@@ -16,25 +16,30 @@ def activation(x):
 from __future__ import annotations
 
 from ..expression import Expression
-from .literals import number
+from .literals import default_value
 from .rendering import EXPORTED, Renderer, array_result, import_lines
 
 __all__ = ["function_code"]
 
 
-def function_code(expr: Expression, target: str) -> str:
-    """A module defining ``activation`` for ``target`` "numpy" or "jax"."""
+def function_code(expr: Expression, target: str, per_neuron: dict[str, tuple[float, ...]] | None = None) -> str:
+    """A module defining ``activation`` for ``target`` "numpy" or "jax"; ``per_neuron`` parameters
+    default to a tuple of values, one per neuron (the last axis of ``x``)."""
+    per_neuron = per_neuron or {}
     renderer = Renderer(expr, target)
     names = renderer.names
     np_ = "np" if target == "numpy" else "jnp"
     var_names = [names[v] for v in expr.variables]
     result = array_result(renderer, np_, var_names[0])
     body = [f"    {line}" for line in renderer.lines] + [f"    return {result}"]
-    signature = ", ".join(var_names + [f"{names[p]}={number(v)}" for p, v in expr.params.items()])
+    signature = ", ".join(var_names + [f"{names[p]}={default_value(v, per_neuron.get(p))}"
+                                       for p, v in expr.params.items()])
     lines = [f"def activation({signature}):", f'    """{expr}, {EXPORTED}."""']
     if target == "numpy":
         for v in var_names:
             lines += [f"    {v} = np.asarray({v})", f"    {v} = {v}.astype(np.result_type({v}, 1.0), copy=False)"]
+    lines += [f"    {names[p]} = {np_}.asarray({names[p]}, dtype={var_names[0]}.dtype)  # one per neuron"
+              for p in expr.params if p in per_neuron]
     lines += body
     text = "\n".join(lines)
     if target == "numpy":

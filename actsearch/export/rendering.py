@@ -80,6 +80,8 @@ class Renderer:
         self.memo: dict[Node, tuple[str, int]] = {}
         self.uses = Counter(n for n in walk(self.tree) if isinstance(n, Call))
         self.namespaces = NAMESPACES.get(target, {})
+        # a formula shows a learnable family's coefficients as their (learned) values, not as names
+        self.coefficients = {n: expr.params[n] for n in expr.learnable_family} if self.latex else {}
 
     def temporary(self, text: str) -> tuple[str, int]:
         """A new temporary ``t<k> = text``, written as its name."""
@@ -92,6 +94,8 @@ class Renderer:
         if isinstance(node, Var):
             return (latex_name(node.name) if self.latex else self.names[node.name]), ATOM
         if isinstance(node, Param):
+            if node.name in self.coefficients:
+                return latex_number(float(f"{self.coefficients[node.name]:.4g}"))
             if self.latex:
                 return latex_name(node.name), ATOM
             ident = self.names[node.name]

@@ -23,13 +23,17 @@ from .rendering import EXPORTED, Renderer
 __all__ = ["sympy_code"]
 
 
-def sympy_code(expr: Expression) -> str:
-    """Python code that defines the symbols, ``subs`` and ``expr`` for ``expr``."""
+def sympy_code(expr: Expression, per_neuron: list[str] | None = None) -> str:
+    """Python code that defines the symbols, ``subs`` and ``expr`` for ``expr``; ``per_neuron`` names
+    parameters whose value in ``subs`` is the mean of per-neuron values."""
     renderer = Renderer(expr, "sympy")
     names = renderer.names
     result, _ = renderer.render(renderer.tree)
     lines = ["import sympy", "", f"# {expr}, {EXPORTED}",
              "# values: expr.subs(subs); derivative: sympy.diff(expr, x)"]
+    if per_neuron:
+        lines.append(f"# {', '.join(per_neuron)}: each the mean of its per-neuron values (one function, "
+                     "not the neurons' mean)")
     lines += [f'{names[v]} = sympy.Symbol("{v}", real=True)' for v in expr.variables]
     lines += [f'{names[p]} = sympy.Symbol("{p}", real=True)' for p in expr.params]
     lines.append("subs = {" + ", ".join(f"{names[p]}: {number(v)}" for p, v in expr.params.items()) + "}")

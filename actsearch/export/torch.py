@@ -9,19 +9,22 @@ from torch import nn
 from __future__ import annotations
 
 from ..expression import Expression
-from .literals import number
+from .literals import default_value
 from .rendering import EXPORTED, Renderer, array_result, import_lines
 
 __all__ = ["torch_code"]
 
 
-def torch_code(expr: Expression) -> str:
-    """A module defining ``class Activation(nn.Module)`` for ``expr``."""
+def torch_code(expr: Expression, per_neuron: dict[str, tuple[float, ...]] | None = None) -> str:
+    """A module defining ``class Activation(nn.Module)`` for ``expr``; ``per_neuron`` parameters
+    default to a tuple of values, one per neuron (the last axis of ``x``)."""
+    per_neuron = per_neuron or {}
     renderer = Renderer(expr, "torch")
     names = renderer.names
     var_names = [names[v] for v in expr.variables]
     result = array_result(renderer, "torch", var_names[0])
-    init_args = ", ".join([f"{names[p]}={number(v)}" for p, v in expr.params.items()] + ["dtype=torch.float32"])
+    init_args = ", ".join([f"{names[p]}={default_value(v, per_neuron.get(p))}" for p, v in expr.params.items()]
+                          + ["dtype=torch.float32"])
     lines = [
         "class Activation(nn.Module):",
         f'    """{expr}, {EXPORTED}.',

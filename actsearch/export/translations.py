@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+from ..primitives import family_of
+from .families import family_translations
 from .templates import (
     CLIP, DIV_EPS, LOG_EPS, Template, div_array, div_sympy, div_torch, extreme_torch, latex_leaf, mul_latex,
     pow_latex, pow_numpy, pow_sympy, pow_torch, swish_latex,
@@ -110,6 +112,8 @@ TRANSLATIONS: dict[str, dict[str, Template]] = {
     "erfc": _tr("$sp.erfc($0)", "torch.erfc($0)", "sympy.erfc($0)", "\\operatorname{erfc}($0)"),
 }
 
+TRANSLATIONS.update(family_translations())
+
 #: What ``$np`` and ``$sp`` stand for in the NumPy templates.
 NAMESPACES = {"numpy": {"np": "np", "sp": "scipy.special"}, "jax": {"np": "jnp", "sp": "jax.scipy.special"}}
 
@@ -120,6 +124,9 @@ def translation(op: str, target: str) -> Template:
     >>> translation("tanh", "torch")
     'torch.tanh($0)'
     """
+    family = family_of(op)
+    if family is not None and family.hinges and op not in TRANSLATIONS:
+        op = "apl"  # every number of hinges shares APL's templates
     try:
         return TRANSLATIONS[op][target]
     except KeyError:

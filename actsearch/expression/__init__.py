@@ -16,6 +16,7 @@ import numpy as np
 
 from ..primitives import PRIMITIVES
 from .compiler import CompiledFunction, compile_tree
+from .families import complete, family_params, has_family
 from .parser import CONSTANTS, DEFAULT_PARAMS, parse_tree
 from .printer import to_string
 from .simplify import PROBES, canonical_tree, fingerprint_values
@@ -24,7 +25,7 @@ from .tree import Call, Const, Node, Param, Var, depth, param_names, size, subst
 __all__ = [
     "Expression", "parse", "Node", "Var", "Const", "Param", "Call",
     "compile_tree", "CompiledFunction", "to_string", "canonical_tree",
-    "walk", "size", "depth", "substitute", "PROBES", "DEFAULT_PARAMS", "CONSTANTS",
+    "walk", "size", "depth", "substitute", "PROBES", "DEFAULT_PARAMS", "CONSTANTS", "family_params",
 ]
 
 
@@ -42,10 +43,13 @@ class Expression:
 
     def __init__(self, tree: Node, params: Mapping[str, float] | None = None,
                  variables: Sequence[str] = ("x",)):
-        self.tree = tree
         self.variables = tuple(variables)
-        names = param_names(tree)
         given = dict(params or {})
+        if has_family(tree):  # each family call gets its own coefficients (see .families)
+            tree, coefficients = complete(tree, given)
+            given.update(coefficients)
+        self.tree = tree
+        names = param_names(tree)
         missing = [n for n in names if n not in given and n not in DEFAULT_PARAMS]
         if missing:
             raise ValueError(f"no value for parameter(s) {', '.join(missing)}")
@@ -61,7 +65,8 @@ class Expression:
                     variables: Sequence[str] = ("x",)) -> "Expression":
         """Parse ``text``; see :func:`parse`."""
         tree, values = parse_tree(text, tuple(variables), dict(params or {}))
-        return cls(tree, values, variables)
+        # the given values too: a family's coefficients are named when the tree is completed
+        return cls(tree, {**dict(params or {}), **values}, variables)
 
     # --- text -----------------------------------------------------------------
     def __str__(self) -> str:
@@ -96,14 +101,34 @@ class Expression:
         tree = canonical_tree(self.tree)
         return Expression(tree, {n: self.params[n] for n in param_names(tree)}, self.variables)
 
+    @property
+    def learnable_family(self) -> list[str]:
+        """The coefficients of its learnable families (``apl``, ``rational``): always trained.
+
+        >>> parse("apl1(x)").learnable_family
+        ['apl1_a1', 'apl1_b1']
+        """
+        return family_params(self.tree)
+
     @cached_property
     def fingerprint(self) -> str:
         """A hash of the values on :data:`PROBES`: equal functions, equal prints.
 
+        A learnable family is a family of functions, not its starting member:
+        its fingerprint also has the values at moved coefficients, so ``apl(x)``,
+        which starts as relu, is not relu.
+
         >>> parse("x + x").fingerprint == parse("2*x").fingerprint
         True
+        >>> parse("apl(x)").fingerprint == parse("relu(x)").fingerprint
+        False
         """
-        values = self.evaluate({v: PROBES for v in self.variables} if len(self.variables) > 1 else PROBES)
+        probes = {v: PROBES for v in self.variables} if len(self.variables) > 1 else PROBES
+        values = self.evaluate(probes)
+        family = self.learnable_family
+        if family:
+            moved = {n: 1.37 * self.params[n] + 0.11 for n in family}
+            values = np.concatenate([np.ravel(values), np.ravel(self.evaluate(probes, moved))])
         return fingerprint_values(values)
 
     # --- numbers ----------------------------------------------------------------

@@ -21,7 +21,7 @@ import re
 from typing import Callable
 
 from ..errors import ExpressionError
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, family_error, family_of
 from .tree import Call, Const, Node, Param, Var, param_names
 
 #: Names that parse as parameters, with their values when nothing else says.
@@ -169,13 +169,16 @@ class _Parser:
             return Const(CONSTANTS[value])
         if value in PRIMITIVES:
             raise self.error(f"{value!r} is a function: write {value}(x)", pos)
+        if family_error(value):
+            raise self.error(family_error(value), pos)
         known = ", ".join([*self.variables, *sorted(self.params), *CONSTANTS])
         raise self.error(f"unknown name {value!r} (known: {known})", pos)
 
     def call(self, name: str, pos: int) -> Node:
         prim = PRIMITIVES.get(name)
         if prim is None:
-            raise self.error(f"unknown function {name!r}", pos)
+            problem = family_error(name)
+            raise self.error(problem or f"unknown function {name!r}", pos)
         self.take("(")
         self.enter()
         args = [self.sum()]
@@ -186,6 +189,10 @@ class _Parser:
         if self.peek() != ")":
             raise self.error(f"unbalanced parenthesis: '(' of {name}( is never closed", pos)
         self.take(")")
+        family = family_of(name)
+        if family is not None and len(args) != 1:
+            raise self.error(f"{name}() takes 1 argument, got {len(args)}: its coefficients "
+                             f"({', '.join(family.coefficients)}) are learnable parameters", pos)
         if not prim.min_arity <= len(args) <= prim.arity:
             want = str(prim.arity) if prim.min_arity == prim.arity else f"{prim.min_arity} to {prim.arity}"
             raise self.error(f"{name}() takes {want} argument(s), got {len(args)}", pos)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..primitives import family_of
 from .tree import Call, Const, Node, Param, Var
 
 # Precedence of what a node prints as; a child printed below its slot's
@@ -52,6 +53,8 @@ def _format(node: Node) -> tuple[str, int]:
     if node.op == "pow":
         base, exponent = node.args
         return f"{_wrap(base, _ATOM)}^{_wrap(exponent, _UNARY)}", _POWER
+    if family_of(node.op) is not None:  # the coefficients are parameters, named by position
+        return f"{node.op}({to_string(node.args[0])})", _ATOM
     return f"{node.op}({', '.join(to_string(a) for a in node.args)})", _ATOM
 
 

@@ -1,7 +1,8 @@
 """The primitives every activation is built from: the registry and the built-in table.
 
 :mod:`.registry` declares and checks primitives (:func:`make_primitive`, as in
-gplearn's ``make_function``); :mod:`.builtin` registers the built-in ones.
+gplearn's ``make_function``); :mod:`.builtin` registers the built-in ones;
+:mod:`.families` the learnable families (``apl``, ``aplS``, ``rational``).
 
 >>> get_primitive("tanh").arity
 1
@@ -12,6 +13,7 @@ True
 from __future__ import annotations
 
 from .builtin import ACTIVATIONS, EXP_CLIP, RAMACHANDRAN_BINARY, RAMACHANDRAN_UNARY
+from .families import FAMILIES, RATIONAL_INIT, Family, family_error, family_of
 from .registry import PRIMITIVES, Arg, Partial, Primitive, check_primitive, get_primitive, make_primitive
 
 __all__ = [
@@ -26,4 +28,9 @@ __all__ = [
     "RAMACHANDRAN_UNARY",
     "RAMACHANDRAN_BINARY",
     "EXP_CLIP",
+    "FAMILIES",
+    "Family",
+    "family_of",
+    "family_error",
+    "RATIONAL_INIT",
 ]

@@ -28,7 +28,8 @@ from typing import Callable, Union
 
 import numpy as np
 
-__all__ = ["Arg", "Partial", "Primitive", "PRIMITIVES", "get_primitive", "make_primitive", "check_primitive"]
+__all__ = ["Arg", "Partial", "Primitive", "PRIMITIVES", "get_primitive", "make_primitive", "check_primitive",
+           "add_factory"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,35 @@ class Primitive:
         return self.forward(*full)
 
 
-PRIMITIVES: dict[str, Primitive] = {}
+class _Registry(dict):
+    """The registry: a dict of the listed primitives that also answers for the members a factory
+    makes on demand (``apl3``, ``apl7``: any number of hinges), without listing them."""
+
+    factories: list[Callable[[str], "Primitive | None"]] = []
+
+    def __missing__(self, name):
+        for factory in self.factories:
+            prim = factory(name) if isinstance(name, str) else None
+            if prim is not None:
+                return prim
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or self.get(name) is not None
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+PRIMITIVES: dict[str, Primitive] = _Registry()
+
+
+def add_factory(factory: Callable[[str], "Primitive | None"]) -> None:
+    """Let ``factory(name)`` answer for names the registry does not list (a family's members)."""
+    _Registry.factories.append(factory)
 
 
 def get_primitive(name: str) -> Primitive:

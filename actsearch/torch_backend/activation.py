@@ -44,13 +44,15 @@ def activation_factory(expr: Expression, learnable=(), dtype=None):
     """A zero-argument factory of ``expr``'s module: a fresh module (fresh parameters) per call.
 
     Parameters named in ``learnable`` (``beta`` also matches ``beta_u1``)
-    are trained with the weights; the others keep their values.
+    are trained with the weights, and so are a learnable family's coefficients
+    (``apl``, ``rational``: one value per module, that is per layer); the
+    others keep their values.
     """
     import inspect
 
     torch = require_torch()
     cls = _activation_class(expr)
-    trained = set(learnable_names(expr.params, learnable))
+    trained = set(learnable_names(expr.params, learnable)) | set(expr.learnable_family)
     # the exporter writes the parameters in the expression's order, renamed where a name is a keyword
     exported = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dtype")]
     values = dict(zip(exported, expr.params.values()))

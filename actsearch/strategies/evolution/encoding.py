@@ -37,7 +37,7 @@ from deap import base, gp
 from ...expression import Expression, substitute
 from ...expression.parser import DEFAULT_PARAMS
 from ...expression.tree import Call, Const, Node, Param, Var, param_names
-from ...primitives import PRIMITIVES
+from ...primitives import PRIMITIVES, family_of
 from ...spaces import Space
 
 #: DEAP modules whose functions we call and that draw from ``random``.
@@ -219,10 +219,12 @@ class Encoding:
                 return None
             params.setdefault(node.name, float(given.get(node.name, DEFAULT_PARAMS.get(node.name, 1.0))))
             return [self.pset.mapping[node.name]]
-        if node.op not in self.space.primitives or len(node.args) != PRIMITIVES[node.op].min_arity:
+        # a learnable family's call is its input alone: its coefficients are named and trained anew
+        args = node.args[:1] if family_of(node.op) is not None else node.args
+        if node.op not in self.space.primitives or len(args) != PRIMITIVES[node.op].min_arity:
             return None
         out = [self.pset.mapping[node.op]]
-        for arg in node.args:
+        for arg in args:
             sub = self._tree_nodes(arg, given, params)
             if sub is None:
                 return None
