@@ -310,7 +310,14 @@ def proxy_forward(net: ProxyNet, X_ext: np.ndarray, programs: list, layer_params
     """``(z, peak)``: the output layer's pre-activations for ``X_ext`` (with its column of ones), and the
     largest |hidden activation| (for resmlp also |stream|).  ``programs[l]`` returns f(z) first (and f'(z)
     second when ``flow`` is a list, which then gets mean |f'(z)| per hidden layer).  ``train``: BatchNorm
-    normalises by the batch's statistics (without moving the running ones), else by the running ones."""
+    normalises by the batch's statistics (without moving the running ones), else by the running ones.
+
+    >>> from actsearch.expression import parse
+    >>> net = ProxyNet(2, (4, 4), 1, "resmlp", None, np.float64)
+    >>> identity = parse("x").compile(())
+    >>> proxy_forward(net, np.ones((3, 3)), [identity] * 2, lambda layer: {})[0].shape   # all-zero weights
+    (3, 1)
+    """
     dt = X_ext.dtype
     norms, W, peak = net.norms, net.W, 0.0
 
