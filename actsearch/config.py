@@ -201,9 +201,12 @@ def stored_settings(folder: str) -> dict | None:
             stored = yaml.safe_load(fh) or {}
         except yaml.YAMLError:
             raise SearchError(f"{path} is not valid YAML; use a new --out") from None
-    # a setting added since that run was written had its default there (a torch model: none; racing: off)
+    # a setting added since that run was written had its default there (a torch model: none; racing: off; a
+    # training setting such as arch or norm: TrainConfig's default, as from_dict reads it: the plain MLP)
     if not isinstance(stored, dict):
         return stored
+    if isinstance(stored.get("train"), dict):
+        stored = {**stored, "train": {**plain(asdict(TrainConfig())), **stored["train"]}}
     return {**SearchConfig().to_dict(), "racing": "off", **stored}
 
 

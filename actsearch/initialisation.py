@@ -184,14 +184,29 @@ def initialise(weights: list[np.ndarray], rng: np.random.Generator, rule: InitRu
     """
     last = len(weights) - 1
     rules = rule if isinstance(rule, (list, tuple)) else [rule] * last
-    for layer, W in enumerate(weights):
-        fan_in, fan_out = W.shape[0] - 1, W.shape[1]
+    gains = []
+    for layer in range(last + 1):
         rule = rules[max(layer - 1, 0)]
         gain = None
         if rule.name == "he" and layer < last:
             gain = rule.gain
         elif rule.name == "auto":
             gain = rule.first_gain if layer == 0 else rule.gain
+        gains.append(gain)
+    initialise_gains(weights, rng, gains)
+
+
+def initialise_gains(weights: list[np.ndarray], rng: np.random.Generator, gains: list[float | None]) -> None:
+    """Draw ``weights[l]`` (``(fan_in + 1, fan_out)``, bias last) in place from N(0, gains[l]^2/fan_in), or
+    Glorot uniform where ``gains[l]`` is None; biases start at 0.  The layers are drawn in order from ``rng``.
+
+    >>> W = [np.empty((3, 2)), np.empty((3, 1))]
+    >>> initialise_gains(W, np.random.default_rng(0), [1.0, None])
+    >>> W[0][-1].tolist(), bool(np.all(np.abs(W[1]) <= np.sqrt(6 / 3)))
+    ([0.0, 0.0], True)
+    """
+    for W, gain in zip(weights, gains):
+        fan_in, fan_out = W.shape[0] - 1, W.shape[1]
         if gain is not None:
             w = rng.standard_normal((fan_in, fan_out)) * (gain / math.sqrt(fan_in))
         else:

@@ -26,6 +26,9 @@ class MLP:
     last row is the bias.
     """
 
+    #: running statistics trained alongside (the norm layers' of :class:`actsearch.architectures.ProxyNet`): none
+    stats = None
+
     def __init__(self, n_in: int, hidden: tuple[int, ...], n_out: int, dtype=np.float32):
         self.sizes = (n_in, *hidden, n_out)
         shapes = [(a + 1, b) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
@@ -54,6 +57,14 @@ class MLP:
                 raise ValueError("the auto rule depends on the activation: pass init_rule(expr, 'auto')")
             rule = init_rule(None, rule)
         initialise(self.W, rng, rule)
+
+    def frozen_slices(self, layer: int) -> list[tuple[int, int]]:
+        """The range of ``theta`` that ``TrainConfig.frozen`` index ``layer`` keeps: that layer's weights.
+
+        >>> MLP(2, (3,), 1).frozen_slices(1)
+        [(9, 13)]
+        """
+        return [(self.offsets[layer], self.offsets[layer] + self.W[layer].size)]
 
 
 def with_ones(X: np.ndarray, dtype) -> np.ndarray:

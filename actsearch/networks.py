@@ -38,6 +38,7 @@ from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
 from .initialisation import RULES, InitRule, init_rule
+from .architectures import ProxyBackprop, ProxyNet, architecture_checks, make_network, proxy_forward
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, layer_learnables, learnable_names, with_ones
 from .optimizers import ParameterStep
@@ -100,6 +101,8 @@ class TrainConfig:
     (default: ``lr``); DARTS trains its mixture weights on their own rate.
     ``family_granularity``: that of learnable families' coefficients (``apl``,
     ``rational``), always trained; per neuron by default, as in their papers.
+    ``arch``: ``"mlp"`` or ``"resmlp"`` (a pre-norm residual block per hidden layer, all of
+    one width); ``norm``: None, ``"batch"`` or ``"layer"`` (:mod:`actsearch.architectures`).
     """
 
     hidden: tuple[int, ...] = (128, 64)
@@ -122,6 +125,8 @@ class TrainConfig:
     family_granularity: str = "neuron"
     frozen: tuple[int, ...] = ()
     param_lr: float | None = None
+    arch: str = "mlp"
+    norm: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -153,7 +158,7 @@ class TrainConfig:
             (self.family_granularity in GRANULARITIES, "family_granularity", "'network', 'layer' or 'neuron'"),
             (all(0 <= i <= len(self.hidden) for i in self.frozen), "frozen",
              f"layer indices from 0 to {len(self.hidden)}"),
-        ]
+        ] + architecture_checks(self.arch, self.norm, self.hidden)
         for ok, name, expected in checks:
             if not ok:
                 raise ConfigError(f"training setting {name}={getattr(self, name)!r}: expected {expected}")
@@ -234,10 +239,13 @@ class Trainer:
         self.task = data.task
         self.n_out = data.n_outputs
         self.head = make_head(self.task, self.n_out)
+        #: the plain MLP keeps its own backprop; a norm or a residual architecture is a ProxyNet
+        self.plain = config.arch == "mlp" and config.norm is None
         #: ``backprop(net, H, T, rng=None, buffers=None)``: the gradient of the mean batch loss
         #: (:meth:`Backprop.gradient`; a bound method is called faster than an object with ``__call__``)
-        self.backprop = Backprop(self.acts_train, self.learn, self.head, self.layer_params, self.dtype,
-                                 config.hidden, config.dropout).gradient
+        self.backprop = (Backprop if self.plain else ProxyBackprop)(
+            self.acts_train, self.learn, self.head, self.layer_params, self.dtype, config.hidden,
+            config.dropout).gradient
         self.use_split(data)
 
     def use_split(self, data) -> None:
@@ -247,9 +255,9 @@ class Trainer:
         self.y = {k: getattr(data, f"y_{k}") for k in ("train", "val", "test")}
         self.T_train = self.head.targets(self.y["train"], self.dtype)
 
-    def new_net(self) -> MLP:
-        """An untrained (all-zero) network of this trainer's shape and dtype."""
-        return MLP(self.X["train"].shape[1] - 1, self.config.hidden, self.n_out, self.dtype)
+    def new_net(self) -> MLP | ProxyNet:
+        """An untrained (all-zero) network of this trainer's architecture, shape and dtype."""
+        return make_network(self.X["train"].shape[1] - 1, self.config, self.n_out, self.dtype)
 
     def layer_params(self, layer: int) -> dict:
         """The parameter values hidden layer ``layer`` uses (learned ones as views)."""
@@ -258,14 +266,17 @@ class Trainer:
         return {**self.params, **self.learn.views[layer]}
 
     # --- forward ---------------------------------------------------------------
-    def forward(self, net: MLP, X_ext: np.ndarray) -> tuple[np.ndarray, float]:
+    def forward(self, net: MLP, X_ext: np.ndarray, train: bool = False) -> tuple[np.ndarray, float]:
         """Probabilities (classification) or values (regression), no dropout; and the peak activation.
 
         ``X_ext`` has the column of ones (:func:`with_ones`).  The peak is the
         largest |hidden activation| (inf if any is NaN): past
         :data:`MAX_ACTIVATION` a run counts as diverged even where the
-        protected primitives kept every number finite.
+        protected primitives kept every number finite.  BatchNorm: running statistics, or with ``train`` the batch's.
         """
+        if not self.plain:
+            z, peak = proxy_forward(net, X_ext, self.acts_eval, self.layer_params, train)
+            return self.head.output(z), peak
         H = X_ext
         peak_activation = 0.0
         for layer, W in enumerate(net.W[:-1]):
@@ -303,6 +314,9 @@ class Trainer:
         H = self.X["train"][:n]
         flow = []
         with np.errstate(all="ignore"):
+            if not self.plain:  # BatchNorm on these rows' statistics, as in training
+                proxy_forward(net, H, self.acts_train, self.layer_params, True, flow)
+                return flow
             for layer, W in enumerate(net.W[:-1]):
                 a, d = self.acts_train[layer](H @ W, self.layer_params(layer))[:2]
                 flow.append(float(np.mean(np.abs(d))))
@@ -368,6 +382,7 @@ class Trainer:
         """A new run's parameter step and early stopping over its trained buffers."""
         cfg = self.config
         trained = [net.theta] if self.learn is None else [net.theta, self.learn.values]
+        trained += [] if net.stats is None else [net.stats]  # BatchNorm's running statistics go with the weights
         early = cfg.early_stopping and len(self.y["val"]) > 0
         return ParameterStep(cfg, net, self.learn, self.dtype), EarlyStopping(cfg.patience, trained, enabled=early)
 
@@ -375,12 +390,7 @@ class Trainer:
                stopping: EarlyStopping) -> None:
         """Keep a paused run's state in ``result.checkpoint``; its validation score as if it ended now."""
         s = stopping
-        result.checkpoint = Checkpoint(
-            seed=seed, theta=net.theta.copy(), learnable=None if self.learn is None else self.learn.values.copy(),
-            optimiser=step.state(), rng=rng.bit_generator.state,
-            stopping=(s.best_loss, s.best_epoch, s.waited, None if s.saved is None else [b.copy() for b in s.saved]),
-            result=replace(result, net=None, val_history=list(result.val_history), grad_flow=list(result.grad_flow),
-                           checkpoint=None))
+        result.checkpoint = Checkpoint.of(seed, net, self.learn, rng, step, stopping, result)
         if s.enabled and s.best_epoch:
             result.val_score = result.val_history[s.best_epoch - 1]
         else:
@@ -392,17 +402,8 @@ class Trainer:
         net = self.new_net()
         if self.config.resample:
             self.use_split(self.data.resplit(ckpt.seed))
-        net.theta[:] = ckpt.theta
-        if self.learn is not None:
-            self.learn.values[:] = ckpt.learnable
-        rng = np.random.default_rng()
-        rng.bit_generator.state = ckpt.rng
         step, stopping = self._optimiser(net)
-        step.load(ckpt.optimiser)
-        stopping.best_loss, stopping.best_epoch, stopping.waited, saved = ckpt.stopping
-        stopping.saved = None if saved is None else [b.copy() for b in saved]
-        result = replace(ckpt.result, val_history=list(ckpt.result.val_history),
-                         grad_flow=list(ckpt.result.grad_flow))
+        rng, result = ckpt.restore(net, self.learn, step, stopping)
         return net, rng, result, step, stopping
 
     def _starting_net(self, seed: int, rng: np.random.Generator, start: dict[int, np.ndarray]) -> MLP:
@@ -433,8 +434,9 @@ class Trainer:
                              if peak > MAX_ACTIVATION else "non-finite outputs after training")
 
     def batch_loss(self, net: MLP, H: np.ndarray, y: np.ndarray) -> float:
-        """The mean loss that :meth:`backprop` differentiates (no dropout), against labels or values ``y``."""
-        return self.head.loss(self.forward(net, H)[0].astype(np.float64), y)
+        """The mean loss that :meth:`backprop` differentiates (no dropout; BatchNorm on the batch's statistics),
+        against labels or values ``y``."""
+        return self.head.loss(self.forward(net, H, train=True)[0].astype(np.float64), y)
 
     def _loop(self, net: MLP, rng: np.random.Generator, result: TrainResult, on_epoch, step: ParameterStep,
               stopping: EarlyStopping, last: int) -> bool:

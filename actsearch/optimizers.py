@@ -116,7 +116,8 @@ class ParameterStep:
         if config.frozen:
             self.trainable = np.ones_like(net.theta)
             for layer in config.frozen:
-                self.trainable[net.offsets[layer]:net.offsets[layer] + net.W[layer].size] = 0.0
+                for lo, hi in net.frozen_slices(layer):
+                    self.trainable[lo:hi] = 0.0
 
     def state(self) -> dict:
         """The optimisers' state, copied (see :meth:`Adam.state`)."""

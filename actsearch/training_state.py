@@ -8,7 +8,7 @@ and ends exactly as a run that was never paused.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +29,37 @@ class Checkpoint:
     rng: dict
     stopping: tuple
     result: "TrainResult"
+    #: BatchNorm's running statistics (:attr:`actsearch.architectures.ProxyNet.stats`); None without them
+    stats: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, seed: int, net, learn, rng: np.random.Generator, step, stopping: "EarlyStopping",
+           result: "TrainResult") -> "Checkpoint":
+        """Copies of what a run of ``seed`` needs to go on: the network's buffers, the learnable parameters
+        (``learn``, or None), the optimisers' state (``step``), the rng, early stopping and the result so far."""
+        s = stopping
+        return cls(
+            seed=seed, theta=net.theta.copy(), learnable=None if learn is None else learn.values.copy(),
+            optimiser=step.state(), rng=rng.bit_generator.state,
+            stopping=(s.best_loss, s.best_epoch, s.waited, None if s.saved is None else [b.copy() for b in s.saved]),
+            result=replace(result, net=None, val_history=list(result.val_history), grad_flow=list(result.grad_flow),
+                           checkpoint=None), stats=None if net.stats is None else net.stats.copy())
+
+    def restore(self, net, learn, step, stopping: "EarlyStopping") -> tuple[np.random.Generator, "TrainResult"]:
+        """Put the paused run's state into a new ``net``, ``learn``, optimiser ``step`` and ``stopping``;
+        ``(rng, result)`` to go on with."""
+        net.theta[:] = self.theta
+        if learn is not None:
+            learn.values[:] = self.learnable
+        if self.stats is not None:
+            net.stats[:] = self.stats
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.rng
+        step.load(self.optimiser)
+        stopping.best_loss, stopping.best_epoch, stopping.waited, saved = self.stopping
+        stopping.saved = None if saved is None else [b.copy() for b in saved]
+        return rng, replace(self.result, val_history=list(self.result.val_history),
+                            grad_flow=list(self.result.grad_flow))
 
 
 

@@ -658,3 +658,23 @@ def test_a_per_layer_search_from_the_cli(cli, tmp_path):
     pytest.importorskip("torch")
     code, stdout, err = cli("transfer", str(out), "--model", "resmlp", "--seeds", "2", "--epochs", "1")
     assert code == 2 and "a torch model takes one activation for every layer" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("arch,norm", [("resmlp", "batch"), ("mlp", "layer")])
+def test_evaluate_trains_the_architecture_and_norm_asked(cli, arch, norm):
+    from actsearch.datasets import load_dataset
+    from actsearch.networks import TrainConfig, Trainer
+
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", "--hidden", "8,8", "--epochs", "3", "--seeds",
+                         "1", "--arch", arch, "--norm", norm, "--format", "json")
+    assert code == 0, err
+    expected = Trainer("tanh(x)", load_dataset("iris"), TrainConfig(hidden=(8, 8), epochs=3, resample=True,
+                                                                     arch=arch, norm=norm)).fit(0)
+    assert json.loads(out)["seeds"][0]["test_score"] == expected.test_score
+
+
+@pytest.mark.parametrize("option, fragment", [(["--arch", "resmlp", "--hidden", "8,4"], "equal sizes"),
+                                              (["--norm", "group"], "--norm"), (["--arch", "cnn"], "--arch")])
+def test_a_bad_arch_or_norm_is_one_line_and_exit_2(cli, one_line_error, option, fragment):
+    code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", "--epochs", "1", "--seeds", "1", *option)
+    one_line_error(code, out, err, fragment)

@@ -64,7 +64,7 @@ def test_at_most_four_private_imports_each_saying_why():
 LAYERS = [
     ("expressions", ["errors", "primitives", "expression"]),
     ("training", ["datasets", "initialisation", "mlp", "heads", "optimizers", "backprop", "training_state", "networks",
-                  "screening"]),
+                  "screening", "normalization", "architectures"]),
     ("tables", ["results", "analysis", "export"]),
     ("scoring", ["scoring", "executors", "evaluation", "torch_backend"]),
     ("search", ["spaces", "strategies", "config", "racing", "planner", "warmstart", "final_stage", "search_loop",

@@ -291,6 +291,9 @@ def test_early_stopping_waits_patience_epochs_then_restores_the_best():
                                       dropout=0.1, l2=1e-3), "moons"),
     ("tanh(x)", TrainConfig(hidden=(8,), epochs=15, optimizer="sgd", patience=3, resample=True), "iris"),
     ("relu(x)", TrainConfig(hidden=(8,), epochs=10, early_stopping=False, clip_norm=1.0), "diabetes"),
+    ("x*sigmoid(beta*x)", TrainConfig(hidden=(8, 8), epochs=14, arch="resmlp", norm="batch", learnable=("beta",),
+                                      dropout=0.1, patience=3), "moons"),
+    ("tanh(x)", TrainConfig(hidden=(8, 6), epochs=12, norm="layer", resample=True), "iris"),
 ])
 def test_a_training_paused_and_resumed_in_another_process_ends_as_one_never_paused(expr, config, dataset):
     """Racing's rungs: pause after epoch 4, pickle the checkpoint (as a pool sends it), go on to 9, then to the
@@ -310,3 +313,83 @@ def test_a_training_paused_and_resumed_in_another_process_ends_as_one_never_paus
     # a paused run's score is the one training would report had it ended there
     short = Trainer(expr, data, replace(config, epochs=4)).fit(3)
     assert first.val_score == short.val_score
+
+
+def _logits(trainer, net, X):
+    """The output layer's pre-activations at evaluation (running statistics), for standardised features X."""
+    from actsearch.architectures import proxy_forward
+    from actsearch.mlp import with_ones
+
+    return proxy_forward(net, with_ones(X, trainer.dtype), trainer.acts_eval, trainer.layer_params)[0]
+
+
+@pytest.mark.parametrize("dataset", ["moons", "xor"])
+def test_resmlp_with_identity_activations_is_a_linear_model(dataset):
+    """Residual blocks of linear layers compose to one affine map, so without norms the network is a linear
+    model: it scores like scikit-learn's logistic regression on the same split (xor: near chance), and its
+    logits are affine in the input (checked on midpoints).  BatchNorm at evaluation is affine too (running
+    statistics), so resmlp+batch is linear there as well, whatever the batch statistics did in training.
+    LayerNorm is not: it divides each row by its own spread, and identity resmlp+layer solves xor."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_dataset(dataset)
+    reference = LogisticRegression().fit(data.X_train, data.y_train).score(data.X_test, data.y_test)
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(2, 50, data.n_features)) * 2
+    scores = {}
+    for norm in (None, "batch", "layer"):
+        trainer = Trainer("identity(x)", data, TrainConfig(hidden=(16, 16, 16), epochs=60, arch="resmlp", norm=norm))
+        result = trainer.fit(0)
+        scores[norm] = result.test_score
+        mid = _logits(trainer, result.net, (A + B) / 2)
+        ends = (_logits(trainer, result.net, A) + _logits(trainer, result.net, B)) / 2
+        affine = np.allclose(mid, ends, rtol=1e-3, atol=1e-3 * np.abs(ends).max())
+        assert affine == (norm != "layer"), norm
+    assert abs(scores[None] - reference) <= 0.03, (scores, reference)
+    if dataset == "xor":
+        assert max(scores[None], scores["batch"], reference) <= 0.66  # chance is 0.5
+        assert scores["layer"] >= 0.9
+    else:
+        assert abs(scores["batch"] - reference) <= 0.03
+
+
+def test_batchnorm_early_stopping_restores_the_running_statistics_of_the_best_epoch():
+    """The returned network scores on the validation split exactly as its best epoch did: its weights and its
+    BatchNorm running statistics both come back (the statistics alone would change the score)."""
+    data = load_dataset("moons")
+    trainer = Trainer("relu(x)", data, TrainConfig(hidden=(16, 16), epochs=40, lr=0.05, patience=3,
+                                                  arch="resmlp", norm="batch"))
+    result = trainer.fit(0)
+    assert result.best_epoch < result.epochs  # stopped after a worse epoch than the best
+    assert trainer.loss_and_score(result.net, "val").score == result.val_history[result.best_epoch - 1]
+    assert result.net.stats is not None and not np.allclose(result.net.stats[16:32], 1.0)
+
+
+def test_arch_and_norm_are_validated_and_the_default_is_the_plain_mlp():
+    from actsearch.errors import ConfigError
+    from actsearch.mlp import MLP
+
+    assert (TrainConfig().arch, TrainConfig().norm) == ("mlp", None)
+    for bad, match in (({"arch": "cnn"}, "arch='cnn': expected 'mlp' or 'resmlp'"),
+                       ({"norm": "group"}, "norm='group': expected None, 'batch' or 'layer'"),
+                       ({"arch": "resmlp", "hidden": (32, 16)}, r"hidden=\(32, 16\): expected equal sizes")):
+        with pytest.raises(ConfigError, match=match):
+            TrainConfig(**bad)
+    data = load_dataset("moons")
+    assert type(Trainer("relu(x)", data, TrainConfig(hidden=(4,))).new_net()) is MLP
+
+
+def test_a_frozen_resmlp_block_keeps_its_weights_and_norm_while_the_others_train(small_data):
+    """frozen=(1,) in resmlp+batch: block 1's norm, W1 and W2 end as drawn; block 0, the input projection and
+    the output layer train; the running statistics still move (they are statistics, not weights)."""
+    data = small_data("binary")
+    config = TrainConfig(hidden=(6, 6), epochs=4, frozen=(1,), early_stopping=False, arch="resmlp", norm="batch")
+    trainer = Trainer("tanh(x)", data, config)
+    net = trainer.fit(0).net
+    before = trainer.new_net()
+    before.initialise(np.random.default_rng(0), trainer.layer_rules)
+    for lo, hi in net.frozen_slices(1):
+        np.testing.assert_array_equal(net.theta[lo:hi], before.theta[lo:hi])
+    for layer in (0, 2):
+        assert not any(np.array_equal(net.theta[lo:hi], before.theta[lo:hi]) for lo, hi in net.frozen_slices(layer))
+    assert not np.array_equal(net.stats, before.stats)

@@ -211,6 +211,12 @@ def add_training_options(parser: argparse.ArgumentParser, defaults=None, *, seed
                         default=d.family_granularity,
                         help="the same for the coefficients of learnable families (apl, rational), which are "
                              "always trained (default: %(default)s)")
+    parser.add_argument("--arch", choices=("mlp", "resmlp"), default=d.arch,
+                        help="the NumPy network: mlp, or resmlp (an input projection, one pre-norm residual block "
+                             "h + W2 f(W1 norm(h)) per --hidden size, all sizes equal) (default: %(default)s)")
+    parser.add_argument("--norm", choices=("none", "batch", "layer"), default=d.norm or "none",
+                        help="normalisation layers: batch or layer norm before each activation (mlp) or at the "
+                             "head of each block and before the output layer (resmlp) (default: %(default)s)")
 
 
 def _add_init_options(parser: argparse.ArgumentParser, d) -> None:
@@ -238,7 +244,8 @@ def training_config(args):
                        early_stopping=args.early_stopping, patience=args.patience, init=args.init,
                        init_scale=args.init_scale, resample=args.resample,
                        learnable=tuple(n.strip() for n in args.learnable.split(",") if n.strip()),
-                       granularity=args.granularity, family_granularity=args.family_granularity)
+                       granularity=args.granularity, family_granularity=args.family_granularity,
+                       arch=args.arch, norm=None if args.norm == "none" else args.norm)
 
 
 def add_model_options(parser: argparse.ArgumentParser, default: str | None = None) -> None:

@@ -41,20 +41,27 @@ class ModelSpec:
         return model_spec, (self.source, self.replace)
 
 
-def resmlp(activation, n_in: int, n_out: int, width: int = 64, blocks: int = 2, dropout: float = 0.0):
-    """A residual MLP: a linear stem, ``blocks`` pre-norm blocks x + W2 act(W1 LayerNorm(x)), a linear head."""
+def resmlp(activation, n_in: int, n_out: int, width: int = 64, blocks: int = 2, dropout: float = 0.0,
+           norm: str | None = "layer"):
+    """A residual MLP: a linear stem, ``blocks`` pre-norm blocks x + W2 act(W1 norm(x)), a final norm, a linear
+    head.  ``norm`` is ``layer`` (LayerNorm, the built-in model), ``batch`` (BatchNorm1d) or None (no norm
+    layers): the NumPy trainer's ``TrainConfig(arch="resmlp", norm=...)`` with ``hidden=(width,) * blocks``
+    is this network (its initialisation is actsearch's rule, not PyTorch's default)."""
     from torch import nn
+
+    def make_norm():
+        return {"layer": nn.LayerNorm, "batch": nn.BatchNorm1d}[norm](width) if norm else nn.Identity()
 
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
-            self.norm, self.inner, self.act = nn.LayerNorm(width), nn.Linear(width, width), activation()
+            self.norm, self.inner, self.act = make_norm(), nn.Linear(width, width), activation()
             self.outer, self.drop = nn.Linear(width, width), nn.Dropout(dropout)
 
         def forward(self, x):
             return x + self.drop(self.outer(self.act(self.inner(self.norm(x)))))
 
-    return nn.Sequential(nn.Linear(n_in, width), *[Block() for _ in range(blocks)], nn.LayerNorm(width),
+    return nn.Sequential(nn.Linear(n_in, width), *[Block() for _ in range(blocks)], make_norm(),
                          nn.Linear(width, n_out))
 
 

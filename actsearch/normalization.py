@@ -1,0 +1,120 @@
+"""Batch and layer normalisation in NumPy, with their backward passes, over views of the trainer's buffers.
+
+A norm layer owns no arrays: its learnable ``gamma`` and ``beta`` are views of
+the network's flat parameter buffer (and their gradients views of its flat
+gradient buffer), so the optimiser, early stopping and checkpoints handle them
+as they handle the weights; BatchNorm's running mean and variance are views of
+the network's flat statistics buffer (``stats``), which is not trained but is
+saved and restored with the weights.
+
+Both follow PyTorch's definitions (``torch.nn.BatchNorm1d``, ``torch.nn.LayerNorm``,
+eps 1e-5): y = (x - mean) / sqrt(var + eps) * gamma + beta, with the biased
+variance of the batch (BatchNorm, over the rows) or of the row (LayerNorm,
+over the features).  In training BatchNorm also moves its running statistics,
+``running = (1 - momentum) * running + momentum * batch`` with momentum 0.1
+and the *unbiased* batch variance, as PyTorch does; in evaluation it
+normalises with the running statistics instead of the batch's.  A training
+batch of one row leaves the running statistics as they were (its unbiased
+variance is undefined; PyTorch refuses such a batch).
+
+>>> import numpy as np
+>>> p, g = np.array([1.0, 1.0, 0.0, 0.0]), np.zeros(4)
+>>> ln = LayerNorm(p[:2], p[2:], g[:2], g[2:])
+>>> y, cache = ln.forward(np.array([[1.0, 3.0]]))
+>>> np.round(y, 4).tolist()
+[[-1.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: PyTorch's defaults for both layers.
+EPS = 1e-5
+MOMENTUM = 0.1
+
+
+class LayerNorm:
+    """Layer normalisation over the features of each row (Ba et al. 2016); the same in training and evaluation.
+
+    ``gamma``, ``beta`` are the learnable scale and shift (views), ``d_gamma``,
+    ``d_beta`` where :meth:`backward` writes their gradients.
+    """
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, d_gamma: np.ndarray, d_beta: np.ndarray,
+                 eps: float = EPS):
+        self.gamma, self.beta, self.d_gamma, self.d_beta, self.eps = gamma, beta, d_gamma, d_beta, eps
+
+    def forward(self, x: np.ndarray, train: bool = True, update: bool = True) -> tuple[np.ndarray, tuple]:
+        """``(y, cache)``: the normalised rows, and what :meth:`backward` needs (``train``/``update``: unused)."""
+        mu = x.mean(axis=1, keepdims=True)
+        xc = x - mu
+        var = np.mean(xc * xc, axis=1, keepdims=True)
+        inv = 1.0 / np.sqrt(var + np.asarray(self.eps, x.dtype))
+        xhat = xc * inv
+        return xhat * self.gamma + self.beta, (xhat, inv)
+
+    def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
+        """dLoss/dx from dLoss/dy; writes dLoss/dgamma and dLoss/dbeta (summed over the rows)."""
+        xhat, inv = cache
+        self.d_gamma[:] = np.sum(dy * xhat, axis=0)
+        self.d_beta[:] = np.sum(dy, axis=0)
+        g = dy * self.gamma
+        return inv * (g - g.mean(axis=1, keepdims=True) - xhat * np.mean(g * xhat, axis=1, keepdims=True))
+
+
+class BatchNorm:
+    """Batch normalisation over the rows of a batch (Ioffe & Szegedy 2015), with running statistics.
+
+    ``running_mean``, ``running_var`` are views of the network's statistics
+    buffer (start: 0 and 1); the rest as :class:`LayerNorm`.
+    """
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, d_gamma: np.ndarray, d_beta: np.ndarray,
+                 running_mean: np.ndarray, running_var: np.ndarray, eps: float = EPS, momentum: float = MOMENTUM):
+        self.gamma, self.beta, self.d_gamma, self.d_beta, self.eps = gamma, beta, d_gamma, d_beta, eps
+        self.running_mean, self.running_var, self.momentum = running_mean, running_var, momentum
+
+    def forward(self, x: np.ndarray, train: bool = True, update: bool = True) -> tuple[np.ndarray, tuple]:
+        """``(y, cache)``.  ``train``: normalise by the batch's statistics, and with ``update`` move the running
+        ones; otherwise (evaluation) by the running statistics, and the cache is None."""
+        dt = x.dtype
+        if not train:
+            inv = 1.0 / np.sqrt(self.running_var + np.asarray(self.eps, dt))
+            return (x - self.running_mean) * (inv * self.gamma) + self.beta, None
+        b = x.shape[0]
+        mu = x.mean(axis=0)
+        xc = x - mu
+        var = np.mean(xc * xc, axis=0)
+        if update and b > 1:
+            m = np.asarray(self.momentum, dt)
+            keep = np.asarray(1.0 - self.momentum, dt)
+            self.running_mean *= keep
+            self.running_mean += m * mu
+            self.running_var *= keep
+            self.running_var += (m * np.asarray(b / (b - 1), dt)) * var
+        inv = 1.0 / np.sqrt(var + np.asarray(self.eps, dt))
+        xhat = xc * inv
+        return xhat * self.gamma + self.beta, (xhat, inv)
+
+    def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
+        """dLoss/dx from dLoss/dy of a training forward pass; writes dLoss/dgamma and dLoss/dbeta."""
+        xhat, inv = cache
+        self.d_gamma[:] = np.sum(dy * xhat, axis=0)
+        self.d_beta[:] = np.sum(dy, axis=0)
+        g = dy * self.gamma
+        return inv * (g - g.mean(axis=0) - xhat * np.mean(g * xhat, axis=0))
+
+
+def make_norm(kind: str, gamma, beta, d_gamma, d_beta, running_mean=None, running_var=None):
+    """The norm layer ``kind`` (``batch`` or ``layer``) over the given views.
+
+    >>> import numpy as np
+    >>> type(make_norm("layer", *[np.zeros(2)] * 4)).__name__
+    'LayerNorm'
+    """
+    if kind == "batch":
+        return BatchNorm(gamma, beta, d_gamma, d_beta, running_mean, running_var)
+    if kind == "layer":
+        return LayerNorm(gamma, beta, d_gamma, d_beta)
+    raise ValueError(f"unknown norm {kind!r}: expected 'batch' or 'layer'")
