@@ -214,3 +214,21 @@ def initialise_gains(weights: list[np.ndarray], rng: np.random.Generator, gains:
             w = rng.uniform(-limit, limit, (fan_in, fan_out))
         W[:-1] = w
         W[-1] = 0.0
+
+
+def combined_rule(rules: list[InitRule]) -> InitRule:
+    """The one rule a row reports for the hidden layers' rules: theirs when they agree; otherwise a
+    NaN gain, since no single gain was used, and their name, or the names joined by ``|`` (one per
+    layer) when the rules differ.
+
+    >>> combined_rule([init_rule(None, "he")] * 2).name, combined_rule([init_rule(None, "he"),
+    ...                                                                  init_rule(None, "xavier")]).name
+    ('he', 'he|xavier')
+    """
+    first = rules[0]
+    if all(repr(r) == repr(first) for r in rules):  # repr: a NaN gain equals itself
+        return first
+    reasons = "; ".join(dict.fromkeys(r.reason for r in rules if r.reason))
+    names = [r.name for r in rules]
+    name = names[0] if len(set(names)) == 1 else "|".join(names)
+    return InitRule(name, math.nan, math.nan, reasons)

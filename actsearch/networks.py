@@ -37,7 +37,7 @@ import numpy as np
 from .errors import ConfigError
 from .expression import Expression, parse
 from .heads import make_head
-from .initialisation import RULES, InitRule, init_rule
+from .initialisation import RULES, InitRule, combined_rule, init_rule
 from .architectures import ProxyBackprop, ProxyNet, architecture_checks, make_network, proxy_forward
 from .backprop import Backprop
 from .mlp import MLP, LearnableParams, layer_learnables, learnable_names, with_ones
@@ -62,21 +62,6 @@ def layer_expressions(expr, n_hidden: int) -> list[Expression]:
     """
     own = getattr(expr, "layer_expressions", None)
     return [expr] * n_hidden if own is None else list(own(n_hidden))
-
-
-def combined_rule(rules: list[InitRule]) -> InitRule:
-    """The one rule a row reports for the hidden layers' rules: theirs when they agree; otherwise
-    the names joined by ``|`` (one per layer) and a NaN gain, since no single gain was used.
-
-    >>> combined_rule([init_rule(None, "he")] * 2).name, combined_rule([init_rule(None, "he"),
-    ...                                                                  init_rule(None, "xavier")]).name
-    ('he', 'he|xavier')
-    """
-    first = rules[0]
-    if all(repr(r) == repr(first) for r in rules):  # repr: a NaN gain equals itself
-        return first
-    reasons = "; ".join(dict.fromkeys(r.reason for r in rules if r.reason))
-    return InitRule("|".join(r.name for r in rules), math.nan, math.nan, reasons)
 
 
 @dataclass(frozen=True)

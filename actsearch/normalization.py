@@ -34,6 +34,36 @@ EPS = 1e-5
 MOMENTUM = 0.1
 
 
+def standardised(x: np.ndarray, eps: float, axis: int) -> tuple:
+    """``(xhat, 1/sqrt(var + eps), mean, var)`` of ``x`` along ``axis`` (kept as a length-1 axis), with
+    the biased variance: the forward pass both norms share.
+
+    >>> np.round(standardised(np.array([[1.0, 3.0]]), 0.0, axis=1)[0], 4).tolist()
+    [[-1.0, 1.0]]
+    """
+    mu = x.mean(axis=axis, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=axis, keepdims=True)
+    inv = 1.0 / np.sqrt(var + np.asarray(eps, x.dtype))
+    return xc * inv, inv, mu, var
+
+
+def norm_backward(norm, dy: np.ndarray, cache: tuple, axis: int) -> np.ndarray:
+    """dLoss/dx of a norm layer that standardised along ``axis``, from dLoss/dy and its forward's
+    ``(xhat, inv)``; writes ``norm.d_gamma`` and ``norm.d_beta`` (summed over the rows).
+
+    >>> ln = LayerNorm(np.ones(2), np.zeros(2), np.zeros(2), np.zeros(2))
+    >>> y, cache = ln.forward(np.array([[1.0, 3.0]]))
+    >>> norm_backward(ln, np.ones((1, 2)), cache, axis=1).tolist(), ln.d_beta.tolist()
+    ([[0.0, 0.0]], [1.0, 1.0])
+    """
+    xhat, inv = cache
+    norm.d_gamma[:] = np.sum(dy * xhat, axis=0)
+    norm.d_beta[:] = np.sum(dy, axis=0)
+    g = dy * norm.gamma
+    return inv * (g - g.mean(axis=axis, keepdims=True) - xhat * np.mean(g * xhat, axis=axis, keepdims=True))
+
+
 class LayerNorm:
     """Layer normalisation over the features of each row (Ba et al. 2016); the same in training and evaluation.
 
@@ -47,20 +77,12 @@ class LayerNorm:
 
     def forward(self, x: np.ndarray, train: bool = True, update: bool = True) -> tuple[np.ndarray, tuple]:
         """``(y, cache)``: the normalised rows, and what :meth:`backward` needs (``train``/``update``: unused)."""
-        mu = x.mean(axis=1, keepdims=True)
-        xc = x - mu
-        var = np.mean(xc * xc, axis=1, keepdims=True)
-        inv = 1.0 / np.sqrt(var + np.asarray(self.eps, x.dtype))
-        xhat = xc * inv
+        xhat, inv = standardised(x, self.eps, axis=1)[:2]
         return xhat * self.gamma + self.beta, (xhat, inv)
 
     def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
         """dLoss/dx from dLoss/dy; writes dLoss/dgamma and dLoss/dbeta (summed over the rows)."""
-        xhat, inv = cache
-        self.d_gamma[:] = np.sum(dy * xhat, axis=0)
-        self.d_beta[:] = np.sum(dy, axis=0)
-        g = dy * self.gamma
-        return inv * (g - g.mean(axis=1, keepdims=True) - xhat * np.mean(g * xhat, axis=1, keepdims=True))
+        return norm_backward(self, dy, cache, axis=1)
 
 
 class BatchNorm:
@@ -83,27 +105,19 @@ class BatchNorm:
             inv = 1.0 / np.sqrt(self.running_var + np.asarray(self.eps, dt))
             return (x - self.running_mean) * (inv * self.gamma) + self.beta, None
         b = x.shape[0]
-        mu = x.mean(axis=0)
-        xc = x - mu
-        var = np.mean(xc * xc, axis=0)
+        xhat, inv, mu, var = standardised(x, self.eps, axis=0)
         if update and b > 1:
             m = np.asarray(self.momentum, dt)
             keep = np.asarray(1.0 - self.momentum, dt)
             self.running_mean *= keep
-            self.running_mean += m * mu
+            self.running_mean += m * mu[0]
             self.running_var *= keep
-            self.running_var += (m * np.asarray(b / (b - 1), dt)) * var
-        inv = 1.0 / np.sqrt(var + np.asarray(self.eps, dt))
-        xhat = xc * inv
+            self.running_var += (m * np.asarray(b / (b - 1), dt)) * var[0]
         return xhat * self.gamma + self.beta, (xhat, inv)
 
     def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
         """dLoss/dx from dLoss/dy of a training forward pass; writes dLoss/dgamma and dLoss/dbeta."""
-        xhat, inv = cache
-        self.d_gamma[:] = np.sum(dy * xhat, axis=0)
-        self.d_beta[:] = np.sum(dy, axis=0)
-        g = dy * self.gamma
-        return inv * (g - g.mean(axis=0) - xhat * np.mean(g * xhat, axis=0))
+        return norm_backward(self, dy, cache, axis=0)
 
 
 def make_norm(kind: str, gamma, beta, d_gamma, d_beta, running_mean=None, running_var=None):

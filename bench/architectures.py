@@ -60,11 +60,12 @@ def main(argv=None) -> None:
     summary = []
     for name in args.tasks.split(","):
         task = TASKS[name]
-        means = {}
+        means, leaders = {}, []
         for arch_name, arch in ARCHS.items():
             began = time.perf_counter()
             board = run_task(task, arch, args.seeds, args.workers)
             means[arch_name] = dict(zip(board["expression"].astype(str), board["test_score"].astype(float)))
+            leaders.append(f"{arch_name} {board['expression'].iloc[0]}")
             print(f"\n== {name} / {arch_name} ({time.perf_counter() - began:.0f} s; {args.seeds} seeds; "
                   f"best baseline {board['best_baseline'].iloc[0]})")
             print(board[["expression", "source", "val_score", "test_score", "test_score_std", "vs_best",
@@ -73,6 +74,7 @@ def main(argv=None) -> None:
                 summary.append((name, arch_name, str(row["expression"]), float(row["vs_best"]),
                                 float(row["p_vs_best_holm"]), str(row["verdict"]),
                                 int(list(board["expression"]).index(row["expression"])) + 1))
+        print(f"{name}: best by validation: {', '.join(leaders)}")
         for other in ("resmlp+layer", "resmlp+batch"):
             rho, p = spearman(means["mlp"], means[other])
             print(f"{name}: Spearman rho of the test means, mlp vs {other}: {rho:+.2f} (p {p:.2f})")

@@ -134,3 +134,27 @@ def small_data():
             return make_dataset(X, (X[:, 0] * X[:, 1] > 0).astype(int))
         return make_dataset(X, np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7]))
     return make
+
+
+def central_differences(loss, *buffers, h: float = 1e-6):
+    """Central finite differences of ``loss()`` along every entry of ``buffers`` (moved in place and put
+    back), one flat array in the buffers' order: the independent truth of the gradient tests."""
+    import numpy as np
+
+    out = []
+    for buffer in buffers:
+        for idx in np.ndindex(buffer.shape):
+            old = buffer[idx]
+            buffer[idx] = old + h
+            up = loss()
+            buffer[idx] = old - h
+            down = loss()
+            buffer[idx] = old
+            out.append((up - down) / (2 * h))
+    return np.array(out)
+
+
+@pytest.fixture
+def finite_differences():
+    """:func:`central_differences`, for the tests that check a gradient."""
+    return central_differences

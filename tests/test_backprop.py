@@ -10,7 +10,7 @@ from actsearch.networks import TrainConfig, Trainer
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
 @pytest.mark.parametrize("expr", ["tanh(x)", "x*sigmoid(beta*x)", "gelu(x)", "softplus(x) - 0.5*x"])
-def test_backprop_matches_finite_differences_of_the_loss(small_data, task, expr):
+def test_backprop_matches_finite_differences_of_the_loss(small_data, task, expr, finite_differences):
     data = small_data(task)
     trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
     net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
@@ -19,23 +19,14 @@ def test_backprop_matches_finite_differences_of_the_loss(small_data, task, expr)
     H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
     trainer.backprop(net, H, T.copy())
     grad = net.grad.copy()
-    fd = np.empty_like(grad)
-    h = 1e-6
-    for i in range(net.theta.size):
-        old = net.theta[i]
-        net.theta[i] = old + h
-        up = trainer.batch_loss(net, H, y)
-        net.theta[i] = old - h
-        down = trainer.batch_loss(net, H, y)
-        net.theta[i] = old
-        fd[i] = (up - down) / (2 * h)
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), net.theta)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
 
 
 @pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
 @pytest.mark.parametrize("expr,names", [("x*sigmoid(beta*x)", ("beta",)), ("leaky_relu(x, alpha)", ("alpha",)),
                                         ("beta*tanh(alpha*x) + x*sigmoid(beta*x)", ("alpha", "beta"))])
-def test_learnable_parameter_gradients_match_finite_differences(small_data, granularity, expr, names):
+def test_learnable_parameter_gradients_match_finite_differences(small_data, granularity, expr, names, finite_differences):
     data = small_data("multiclass")
     trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64", learnable=names,
                                               granularity=granularity))
@@ -47,16 +38,7 @@ def test_learnable_parameter_gradients_match_finite_differences(small_data, gran
     H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
     trainer.backprop(net, H, T.copy())
     got = trainer.learn.grad.copy()
-    fd = np.empty_like(got)
-    h = 1e-6
-    for i in range(got.size):
-        old = trainer.learn.values[i]
-        trainer.learn.values[i] = old + h
-        up = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old - h
-        down = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old
-        fd[i] = (up - down) / (2 * h)
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), trainer.learn.values)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
     sizes = {"network": 1, "layer": 2, "neuron": 9}[granularity]
     assert got.size == sizes * len(names)
@@ -109,7 +91,7 @@ def test_per_layer_activations_are_each_layers_own(small_data):
 
 
 @pytest.mark.parametrize("granularity", ["network", "layer", "neuron"])
-def test_per_layer_candidate_gradients_match_finite_differences(small_data, granularity):
+def test_per_layer_candidate_gradients_match_finite_differences(small_data, granularity, finite_differences):
     """Weights and learnable parameters of a per-layer candidate (layers that learn different
     parameters, one that learns none, one parameter in two layers) against finite differences."""
     data = small_data("multiclass")
@@ -125,18 +107,7 @@ def test_per_layer_candidate_gradients_match_finite_differences(small_data, gran
     H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
     trainer.backprop(net, H, T.copy())
     got = np.concatenate([net.grad, trainer.learn.grad])
-    buffers = [net.theta, trainer.learn.values]
-    fd = []
-    h = 1e-6
-    for buffer in buffers:
-        for i in range(buffer.size):
-            old = buffer[i]
-            buffer[i] = old + h
-            up = trainer.batch_loss(net, H, y)
-            buffer[i] = old - h
-            down = trainer.batch_loss(net, H, y)
-            buffer[i] = old
-            fd.append((up - down) / (2 * h))
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), net.theta, trainer.learn.values)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
     # beta: one value (network), one per layer that uses it, or one per neuron of those layers; alpha likewise
     assert trainer.learn.values.size == {"network": 2, "layer": 3, "neuron": 5 + 3 + 3}[granularity]
@@ -145,7 +116,7 @@ def test_per_layer_candidate_gradients_match_finite_differences(small_data, gran
 @pytest.mark.parametrize("arch,norm", [("resmlp", None), ("resmlp", "layer"), ("resmlp", "batch"),
                                        ("mlp", "layer"), ("mlp", "batch")])
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
-def test_proxy_network_gradients_match_finite_differences_of_the_loss(small_data, arch, norm, task):
+def test_proxy_network_gradients_match_finite_differences_of_the_loss(small_data, arch, norm, task, finite_differences):
     """Every weight, bias, gamma and beta (and a learnable beta per layer) of the norm MLP and the residual
     MLP against central differences of the mean batch loss; BatchNorm on the batch's statistics, as in
     training.  gamma and beta are moved off 1 and 0 so their gradients are not a special case."""
@@ -160,17 +131,7 @@ def test_proxy_network_gradients_match_finite_differences_of_the_loss(small_data
     H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
     trainer.backprop(net, H, T.copy())
     got = np.concatenate([net.grad, trainer.learn.grad])
-    fd = np.empty_like(got)
-    h = 1e-6
-    for i, (buffer, j) in enumerate([(net.theta, j) for j in range(net.theta.size)]
-                                    + [(trainer.learn.values, j) for j in range(trainer.learn.values.size)]):
-        old = buffer[j]
-        buffer[j] = old + h
-        up = trainer.batch_loss(net, H, y)
-        buffer[j] = old - h
-        down = trainer.batch_loss(net, H, y)
-        buffer[j] = old
-        fd[i] = (up - down) / (2 * h)
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), net.theta, trainer.learn.values)
     assert len(net.norms) == (0 if norm is None else 4 if arch == "resmlp" else 3)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-8)
 
@@ -192,7 +153,7 @@ def test_proxy_dropout_draws_from_the_rng(small_data):
 
 
 @pytest.mark.parametrize("norm", [None, "layer", "batch"])
-def test_resmlp_per_layer_candidate_uses_each_blocks_own_activation(small_data, norm):
+def test_resmlp_per_layer_candidate_uses_each_blocks_own_activation(small_data, norm, finite_differences):
     """Block l applies the candidate's layer-l expression: the evaluation forward pass against resmlp written
     out by hand (norm=None; with a norm, against finite differences only), and the gradients of weights,
     norms and per-layer learnable parameters against finite differences."""
@@ -220,14 +181,5 @@ def test_resmlp_per_layer_candidate_uses_each_blocks_own_activation(small_data, 
                                    rtol=1e-10)
     trainer.backprop(net, H, T.copy())
     got = np.concatenate([net.grad, trainer.learn.grad])
-    fd, h = [], 1e-6
-    for buffer in (net.theta, trainer.learn.values):
-        for i in range(buffer.size):
-            old = buffer[i]
-            buffer[i] = old + h
-            up = trainer.batch_loss(net, H, y)
-            buffer[i] = old - h
-            down = trainer.batch_loss(net, H, y)
-            buffer[i] = old
-            fd.append((up - down) / (2 * h))
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), net.theta, trainer.learn.values)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-8)

@@ -183,7 +183,7 @@ def test_compiler_forward_and_reverse_modes_match_central_differences():
 
 @pytest.mark.parametrize("granularity", ["neuron", "layer", "network"])
 @pytest.mark.parametrize("expr", ["apl(x)", "rational(x)", "apl1(tanh(x)) + x*sigmoid(beta*x)"])
-def test_network_gradient_of_family_coefficients_matches_finite_differences(small_data, granularity, expr):
+def test_network_gradient_of_family_coefficients_matches_finite_differences(small_data, granularity, expr, finite_differences):
     data = small_data("multiclass")
     config = TrainConfig(hidden=(5, 4), dtype="float64", family_granularity=granularity, learnable=("beta",))
     trainer = Trainer(expr, data, config)
@@ -198,16 +198,7 @@ def test_network_gradient_of_family_coefficients_matches_finite_differences(smal
     H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
     trainer.backprop(net, H, T.copy())
     got = trainer.learn.grad.copy()
-    fd = np.empty_like(got)
-    h = 1e-6
-    for i in range(got.size):
-        old = trainer.learn.values[i]
-        trainer.learn.values[i] = old + h
-        up = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old - h
-        down = trainer.batch_loss(net, H, y)
-        trainer.learn.values[i] = old
-        fd[i] = (up - down) / (2 * h)
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), trainer.learn.values)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
     per_name = {"neuron": 9, "layer": 2, "network": 1}[granularity]
     assert got.size == per_name * len(family) + (1 if "beta" in expr else 0)
