@@ -36,10 +36,15 @@ FAMILIES = ["apl(x)", "rational(x)"]
 
 
 def run_task(task, arch: dict, seeds: int, workers: int):
-    """The leaderboard of one task under one architecture, sorted by validation mean."""
-    board = actsearch.compare(FAMILIES, dataset=task.dataset, seeds=seeds, workers=workers,
-                              **{**task.train, **arch})
-    return board.sort_values("val_score", ascending=False)
+    """The leaderboard of one task under one architecture, sorted by validation mean, and the rows of the
+    functions that have no score there (a run that diverged: the final stage stops at its first failed
+    seed, and such a function is recorded but never ranked)."""
+    from actsearch.analysis.tables import leaderboard
+    from actsearch.finals import compare_table
+
+    table = compare_table(FAMILIES, dataset=task.dataset, seeds=seeds, workers=workers, **{**task.train, **arch})
+    board = leaderboard(table, top=len(FAMILIES)).sort_values("val_score", ascending=False)
+    return board, table[~table["status"].isin(["ok", "cached"])]
 
 
 def spearman(a: dict, b: dict) -> tuple[float, float]:
@@ -63,13 +68,17 @@ def main(argv=None) -> None:
         means, leaders = {}, []
         for arch_name, arch in ARCHS.items():
             began = time.perf_counter()
-            board = run_task(task, arch, args.seeds, args.workers)
+            board, failed = run_task(task, arch, args.seeds, args.workers)
             means[arch_name] = dict(zip(board["expression"].astype(str), board["test_score"].astype(float)))
             leaders.append(f"{arch_name} {board['expression'].iloc[0]}")
             print(f"\n== {name} / {arch_name} ({time.perf_counter() - began:.0f} s; {args.seeds} seeds; "
                   f"best baseline {board['best_baseline'].iloc[0]})")
             print(board[["expression", "source", "val_score", "test_score", "test_score_std", "vs_best",
                          "p_vs_best_holm", "verdict"]].to_string(index=False))
+            for _, row in failed.iterrows():
+                print(f"{row['expression']}: {row['status']} ({row['reason']}), no score")
+                summary.append((name, arch_name, str(row["expression"]), float("nan"), float("nan"),
+                                f"{row['status']}: no score", 0))
             for _, row in board[board["source"] == "candidate"].iterrows():
                 summary.append((name, arch_name, str(row["expression"]), float(row["vs_best"]),
                                 float(row["p_vs_best_holm"]), str(row["verdict"]),
@@ -80,10 +89,11 @@ def main(argv=None) -> None:
             print(f"{name}: Spearman rho of the test means, mlp vs {other}: {rho:+.2f} (p {p:.2f})")
     print("\ntask | arch | family | rank by val | vs best baseline | p_holm | verdict")
     for task, arch, expr, diff, p, verdict, rank in summary:
-        print(f"{task} | {arch} | {expr} | {rank} | {diff:+.4f} | {p:.3f} | {verdict}")
+        print(f"{task} | {arch} | {expr} | {rank or '-'} | {diff:+.4f} | {p:.3f} | {verdict}")
     better = sum(v.startswith("better") for *_, v, _ in summary)
+    failed = sum(rank == 0 for *_, rank in summary)
     print(f"\narchitectures: {better} of {len(summary)} family-task-architecture verdicts 'better than' "
-          f"the best baseline")
+          f"the best baseline, {failed} without a score (diverged)")
 
 
 if __name__ == "__main__":
