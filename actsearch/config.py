@@ -136,6 +136,31 @@ class SearchConfig:
             raise ConfigError(f"search setting final_k={self.final_k}: expected >= 0")
         self.race  # building the racing settings checks them: a bad one is a one-line error
 
+    def check_fits(self, texts, what: str = "baseline") -> None:
+        """A one-line :class:`ConfigError` for a ``what`` among ``texts`` that the protocol cannot train: a
+        per-layer function whose parts do not fit the hidden layers, or any per-layer function with a torch
+        ``model`` (which takes one activation for every layer).  Checked before anything is written.
+
+        >>> SearchConfig(train=TrainConfig(hidden=(8, 8, 8))).check_fits(["relu | tanh"])
+        Traceback (most recent call last):
+        ...
+        actsearch.errors.ConfigError: baseline 'relu | tanh': per-layer candidate 'relu(x) | tanh(x)' has 2 parts but the protocol has 3 hidden layers
+        """
+        from .expression import LayeredExpression, parse
+        from .networks import layer_expressions
+
+        for text in texts:
+            expr = parse(text)
+            if not isinstance(expr, LayeredExpression):
+                continue
+            if self.model is not None:
+                raise ConfigError(f"{what} {str(text)!r}: a per-layer function trains the NumPy MLP; "
+                                  f"--model {self.model} takes one activation for every layer")
+            try:
+                layer_expressions(expr, len(self.train.hidden))
+            except ConfigError as exc:
+                raise ConfigError(f"{what} {str(text)!r}: {exc}") from None
+
     def to_dict(self) -> dict:
         """The settings as config.yaml holds them: tuples become lists, at any depth, so a resumed run compares
         equal."""

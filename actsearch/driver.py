@@ -151,6 +151,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     config.validate()
     space = config.search_space() if space is None else space  # a Space given to search() is used as it is
     space.check_layers(len(config.train.hidden), config.model)
+    config.check_fits(config.baselines)
     if data is None:
         data = load_dataset(config.dataset, target=config.target, task=config.task, seed=config.split_seed)
     strategy = _strategy(config, space, workers, dask)
@@ -160,6 +161,7 @@ def run_search(config: SearchConfig, out: str | None = None, *, data: Dataset | 
     warm = None
     if config.warm_start:  # read before anything is written, so a bad file leaves no output behind
         warm = load_warm_start(config.warm_start, config.warm_k, config)
+        config.check_fits([str(e) for e in warm.expressions], "warm-start function")
         strategy.warm_start(warm.expressions)
     if out is not None:
         write_settings(out, config)

@@ -148,24 +148,31 @@ class Run:
         """What makes two candidates the same evaluation: the fingerprint, and with
         learnable parameters the fingerprint at moved parameter values too, since
         ``x*sigmoid(beta*x)`` with a learnable beta is not ``x*sigmoid(x)`` even where
-        beta starts at 1."""
-        wanted = (*self.config.train.learnable, *(train or {}).get("learnable", ()))
+        beta starts at 1 (a learnable family's coefficients are in the fingerprint already)."""
+        train = train or {}
+        wanted = (*self.config.train.learnable, *train.get("learnable", ()))
         names = learnable_names(expr.params, wanted)
-        if not names:
-            return expr.fingerprint
-        moved = expr.with_params({n: 1.37 * expr.params[n] + 0.11 for n in names})
-        key = f"{expr.fingerprint}+{moved.fingerprint}"
-        sharing = expr.sharing(names) if hasattr(expr, "sharing") else ()
-        every = tuple(range(getattr(expr, "n_layers", 0)))
+        key = expr.fingerprint
+        if names:
+            moved = expr.with_params({n: 1.37 * expr.params[n] + 0.11 for n in names})
+            key = f"{key}+{moved.fingerprint}"
+        if not hasattr(expr, "sharing"):
+            return key
+        # A per-layer candidate whose layers learn separate parameters is not the uniform one, which shares
+        # them across layers at the "network" granularity, even where their functions start alike; at the
+        # "layer" and "neuron" granularities every layer learns its own values either way.
+        network = [n for n in names if train.get("granularity", self.config.train.granularity) == "network"]
+        if train.get("family_granularity", self.config.train.family_granularity) == "network":
+            network += [n for part in expr.parts for n in part.learnable_family]
+        sharing = expr.sharing(sorted(set(network)))
+        every = tuple(range(expr.n_layers))
         if any(layers != every for _, layers in sharing):
-            # A per-layer candidate whose layers learn separate parameters is not the uniform one, which
-            # shares them at the "network" granularity, even where their functions start alike.
             key += "+" + ";".join(",".join(map(str, layers)) for _, layers in sharing)
         return key
 
     def row_key(self, row: dict) -> str:
         """:meth:`key` of a written row (the fingerprint when nothing is learnable)."""
-        if not self.config.train.learnable:
+        if not self.config.train.learnable and self.config.train.family_granularity != "network":
             return row["fingerprint"]
         return self.key(parse(str(row["expression"]), params=json.loads(row["params"] or "{}")))
 

@@ -678,3 +678,11 @@ def test_evaluate_trains_the_architecture_and_norm_asked(cli, arch, norm):
 def test_a_bad_arch_or_norm_is_one_line_and_exit_2(cli, one_line_error, option, fragment):
     code, out, err = cli("evaluate", "tanh(x)", "--dataset", "iris", "--epochs", "1", "--seeds", "1", *option)
     one_line_error(code, out, err, fragment)
+
+
+def test_a_per_layer_baseline_that_does_not_fit_is_one_line_and_writes_nothing(cli, one_line_error, tmp_path):
+    out = tmp_path / "run"
+    code, stdout, err = cli("search", "--baselines", "relu,relu | tanh", "--hidden", "4,4,4", "--budget", "2",
+                            "--out", str(out), "--no-progress")
+    one_line_error(code, stdout, err, "baseline 'relu | tanh'", "2 parts", "3 hidden layers")
+    assert not out.exists()

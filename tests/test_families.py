@@ -283,3 +283,11 @@ def test_torch_models_train_a_familys_coefficients():
     module = activation_factory(parse("apl(x) * beta"))()
     trained = {name for name, p in module.named_parameters() if p.requires_grad}
     assert trained == {"apl_a1", "apl_b1", "apl_a2", "apl_b2"}
+
+
+@pytest.mark.parametrize("name, fragment", [("apl65", "at most 64 hinges"), ("apl00", "at least one hinge"),
+                                            ("apl99999999999999999999", "at most 64 hinges"),
+                                            ("apl007", "without leading zeros")])
+def test_an_apl_with_too_many_hinges_or_a_malformed_count_is_a_one_line_error(cli, one_line_error, name, fragment):
+    """A count past the cap would build (and hang on) a primitive of 2S + 1 arguments: refused at once."""
+    one_line_error(*cli("evaluate", f"{name}(x)", "--epochs", "1", "--seeds", "1"), fragment)

@@ -375,3 +375,30 @@ def test_shared_storage(small, tmp_path):
     assert len(b.study.trials) == 3
     run(b, 2, objective("x"))
     assert len(a.study.trials) == 5
+
+
+def test_a_trial_keeps_the_families_starting_coefficients():
+    """Optuna samples a template's parameters, never a learnable family's coefficients: rational starts at
+    its paper's fit (RATIONAL_INIT) and APL at relu with its hinges in place, in every trial."""
+    import optuna
+
+    from actsearch.primitives.families import RATIONAL_INIT, family_of
+    from actsearch.spaces import space_from_dict
+    from actsearch.strategies.optuna_search.slots import sample
+
+    space = space_from_dict({"kind": "core_unit", "unary": ["rational(x)", "apl(x)", "beta * x"],
+                             "binary": ["x1 + x2"]})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen_beta = set()
+    for _ in range(12):
+        trial = study.ask()
+        _, expr = sample(trial, space)
+        for name, value in expr.params.items():
+            if name.startswith("rational_"):
+                assert value == dict(zip(family_of("rational").coefficients, RATIONAL_INIT))[name[9:]]
+            elif name.startswith("apl_"):
+                assert value == family_of("apl").start()[name.rsplit("_", 1)[1]]
+            else:
+                seen_beta.add(value)
+        study.tell(trial, 0.0)
+    assert len(seen_beta) > 1  # the template's own parameter is still sampled

@@ -402,3 +402,18 @@ def test_planner_keys_a_per_layer_candidate_by_its_layers():
     split = parse("x*sigmoid(beta_g0*x) | x*sigmoid(beta_g1*x)", {"beta_g0": 1.0, "beta_g1": 1.0})
     assert split.fingerprint == parse("x*sigmoid(beta*x)").fingerprint
     assert learn.key(split) != learn.key(shared)  # two learned betas are another training
+
+
+def test_separate_learned_parameters_matter_to_the_key_only_where_the_uniform_candidate_shares_them():
+    """At the "layer" and "neuron" granularities every layer learns its own values, so two per-layer betas
+    train exactly as the uniform candidate does: the same key (cached as it). Only "network" shares."""
+    from actsearch.config import SearchConfig
+    from actsearch.networks import TrainConfig
+    from actsearch.planner import Run
+
+    split = parse("x*sigmoid(beta_g0*x) | x*sigmoid(beta_g1*x)", {"beta_g0": 1.0, "beta_g1": 1.0})
+    uniform = parse("x*sigmoid(beta*x)")
+    for granularity, same in (("network", False), ("layer", True), ("neuron", True)):
+        run = Run(SearchConfig(train=TrainConfig(learnable=("beta",), granularity=granularity)), data=None,
+                  space=None)
+        assert (run.key(split) == run.key(uniform)) == same, granularity

@@ -61,6 +61,7 @@ def create_distributed_study(config, storage, study_name: str, *, heartbeat_inte
                           "whole seconds with 1 <= heartbeat_interval < grace_period")
     space = config.search_space()
     space.check_layers(len(config.train.hidden), config.model)
+    config.check_fits(config.baselines)
     stored = stored_config(config)
     st = open_storage(storage)
     existing = load_study(st, study_name)

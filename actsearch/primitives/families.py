@@ -54,6 +54,9 @@ __all__ = ["Family", "FAMILIES", "RATIONAL_INIT", "family_of", "family_error", "
 
 #: ``apl`` without a number: S = 2, as the issue asks.
 DEFAULT_HINGES = 2
+#: The most hinges an ``aplS`` may have: each costs two passes over the layer, and the
+#: APL paper used at most a handful (S = 1..7).
+MAX_HINGES = 64
 _APL = re.compile(r"apl(\d+)\Z")
 
 #: p_0..p_5 then q_1..q_4 of ``rational`` at its start: the safe PAU fitted to leaky_relu(x, 0.01) on [-3, 3].
@@ -159,9 +162,13 @@ def _rational_parts(x, coefs):
 def _rational(x, *coefs):
     P, Q, D = _rational_parts(x, coefs)
     value = P / D
-    _RATIONAL_FORWARDS[id(value)] = [value, x, coefs, Q, 1.0 / D, None]
-    if len(_RATIONAL_FORWARDS) > _RATIONAL_KEEP:
-        del _RATIONAL_FORWARDS[next(iter(_RATIONAL_FORWARDS))]
+    if np.size(value) <= _RATIONAL_CACHED_SIZE:
+        _RATIONAL_FORWARDS[id(value)] = [value, x, coefs, Q, 1.0 / D, None]
+        if len(_RATIONAL_FORWARDS) > _RATIONAL_KEEP:
+            try:
+                _RATIONAL_FORWARDS.pop(next(iter(_RATIONAL_FORWARDS)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile; it trims itself
+                pass
     return value
 
 
@@ -171,8 +178,11 @@ def _rational(x, *coefs):
 #: entry holds its value, so the id cannot be reused while it is kept, and it is used only when
 #: ``x`` and the coefficients are the very same objects.  Enough entries for the deepest networks'
 #: forward pass to be still there when the backward pass comes down to the first layer.
+#: Only arrays up to this size are kept: training batches, whose backward pass asks for the
+#: partials; a forward over a whole large split (scoring) is not kept alive.
 _RATIONAL_FORWARDS: dict[int, list] = {}
 _RATIONAL_KEEP = 64
+_RATIONAL_CACHED_SIZE = 1 << 16
 
 
 def _rational_shared(value, x, coefs) -> list:
@@ -249,7 +259,7 @@ def _apl_coefficients(hinges: int) -> tuple[str, ...]:
 def _apl_member(name: str) -> tuple[Primitive, Family] | None:
     """``aplS`` for S >= 1, made on first use (not listed in the registry, so any S works)."""
     m = _APL.match(name)
-    if m is None or int(m.group(1)) < 1 or m.group(1).startswith("0"):
+    if m is None or not 1 <= int(m.group(1)) <= MAX_HINGES or m.group(1).startswith("0"):
         return None
     hinges = int(m.group(1))
     prim = _apl_primitive(name, hinges)
@@ -266,16 +276,23 @@ def family_of(name: str) -> Family | None:
 
 
 def family_error(name: str) -> str | None:
-    """Why ``name`` looks like a family member but is not one (``apl0``), else None.
+    """Why ``name`` looks like a family member but is not one (``apl0``, ``apl65``), else None.
 
     >>> family_error("apl0")
     'apl0: an APL needs at least one hinge (S=0); write apl1(x), apl(x) (S=2), apl3(x), ...'
+    >>> family_error("apl65")
+    'apl65: an APL has at most 64 hinges (S=65)'
     """
     m = _APL.match(name)
-    if m is not None and _apl_member(name) is None:
-        return (f"{name}: an APL needs at least one hinge (S={m.group(1)}); "
+    if m is None or _apl_member(name) is not None:
+        return None
+    digits = m.group(1)
+    if not digits.strip("0"):
+        return (f"{name}: an APL needs at least one hinge (S={digits}); "
                 "write apl1(x), apl(x) (S=2), apl3(x), ...")
-    return None
+    if digits.startswith("0"):
+        return f"{name}: write the number of hinges without leading zeros (apl{digits.lstrip('0')})"
+    return f"{name}: an APL has at most {MAX_HINGES} hinges (S={digits[:12]}{'...' * (len(digits) > 12)})"
 
 
 def _factory(name: str) -> Primitive | None:

@@ -46,6 +46,19 @@ def sampled_range(space: Space, param: str, default: float) -> tuple[float, floa
     return (lo, hi) if lo <= default <= hi else None
 
 
+def sampled_params(expr) -> dict[str, float]:
+    """The parameters of ``expr`` that a trial may sample, with their values: all but the coefficients of
+    learnable families, which start where their papers start them and are trained, never drawn.
+
+    >>> from actsearch.expression import parse
+    >>> sampled_params(parse("apl(beta * x)"))
+    {'beta': 1.0}
+    """
+    parts = expr.parts if isinstance(expr, LayeredExpression) else (expr,)
+    family = {name for part in parts for name in part.learnable_family}
+    return {name: value for name, value in expr.params.items() if name not in family}
+
+
 def sample(trial, space: Space) -> tuple[dict, Expression]:
     """Sample a candidate in an Optuna trial: its slot choices and its expression."""
     if space.per_layer:
@@ -57,7 +70,7 @@ def sample(trial, space: Space) -> tuple[dict, Expression]:
         choices[slot] = trial.suggest_categorical(slot, options)
     expr = space.build(choices, n_units)
     values = dict(expr.params)
-    for param, default in expr.params.items():
+    for param, default in sampled_params(expr).items():
         bounds = sampled_range(space, param, default)
         if bounds is not None:
             values[param] = trial.suggest_float(param, *bounds)
@@ -77,7 +90,7 @@ def sample_layers(trial, space: Space):
             choices[f"{slot}_g{k}"] = trial.suggest_categorical(f"{slot}_g{k}", options)
     expr = space.build(choices)
     values = dict(expr.params)
-    for param, default in expr.params.items():
+    for param, default in sampled_params(expr).items():
         bounds = sampled_range(space, param, default)
         if bounds is not None:
             values[param] = trial.suggest_float(param, *bounds)
@@ -111,7 +124,7 @@ def params_for(space: Space, choices: dict, values: dict | None = None) -> dict 
     except Exception:  # noqa: BLE001 - a broken choices dict is simply not a match
         return None
     values = {**(values or {}), **{k: v for k, v in choices.items() if k in expr.params}}
-    for param, default in expr.params.items():
+    for param, default in sampled_params(expr).items():
         bounds = sampled_range(space, param, default)
         if bounds is not None:
             lo, hi = bounds
