@@ -23,8 +23,8 @@ activation, and ``groups: [[0, 1], [2, 3]]`` ties layers into groups that
 share one.  A candidate is then a
 :class:`~actsearch.expression.LayeredExpression`, one expression per group,
 each chosen independently from the space; group ``k``'s slots and parameters
-carry the suffix ``_g<k>`` (``u1_0_g1``, ``beta_u1_g1``), so groups never
-share a value by accident.
+carry the suffix ``_g<k>`` (``u1_0_g1``, ``beta_u1_g1``; a learnable family's
+coefficients too, ``apl_a1_g1``), so groups never share a value by accident.
 
 >>> space = load_space("small")
 >>> space.kind, space.size() > 10

@@ -291,3 +291,67 @@ def test_torch_models_train_a_familys_coefficients():
 def test_an_apl_with_too_many_hinges_or_a_malformed_count_is_a_one_line_error(cli, one_line_error, name, fragment):
     """A count past the cap would build (and hang on) a primitive of 2S + 1 arguments: refused at once."""
     one_line_error(*cli("evaluate", f"{name}(x)", "--epochs", "1", "--seeds", "1"), fragment)
+
+
+# --- per-layer candidates: each group has its own coefficients ----------------------------
+
+def test_per_layer_groups_learn_their_own_coefficients_at_network_granularity(small_data, finite_differences):
+    data = small_data("multiclass")
+    config = TrainConfig(hidden=(5, 4), dtype="float64", family_granularity="network")
+    trainer = Trainer(parse("apl(x) | apl(tanh(x))"), data, config)
+    assert trainer.learn.values.size == 2 * 4  # one set per group, not one shared set
+    assert trainer.learn.layer_names == [[f"{n}_g0" for n in ("apl_a1", "apl_b1", "apl_a2", "apl_b2")],
+                                         [f"{n}_g1" for n in ("apl_a1", "apl_b1", "apl_a2", "apl_b2")]]
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    trainer.learn.reset()
+    trainer.learn.values[:] += np.random.default_rng(5).uniform(-0.3, 0.3, 8)  # APL's a_s off zero
+    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
+    trainer.backprop(net, H, T.copy())
+    got = trainer.learn.grad.copy()
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), trainer.learn.values)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
+    assert np.all(got != 0.0)  # every group's coefficients reach the loss
+
+
+def test_per_layer_learned_values_export_per_group_and_run_as_the_trained_layers():
+    from actsearch.datasets import load_dataset
+    from actsearch.export import export
+
+    trainer = Trainer(parse("apl(x) | apl(tanh(x))"), load_dataset("moons", seed=0),
+                      TrainConfig(hidden=(6, 5), epochs=3, lr=0.01, dtype="float64"))
+    assert trainer.fit(0).status == "ok"
+    # every layer's learned values in one dict: the names of the two groups differ
+    learned = {**trainer.params, **trainer.learn.views[0], **trainer.learn.views[1]}
+    assert np.shape(learned["apl_a1_g0"]) == (6,) and np.shape(learned["apl_a1_g1"]) == (5,)
+    # the candidate holds each group's (mean) values, and its row text parses back to them
+    means = {n: float(np.mean(learned[n])) for n in trainer.expr.params}
+    held = trainer.expr.with_params(means)
+    assert held.params["apl_b1_g0"] != held.params["apl_b1_g1"]
+    assert parse(str(held), params=held.params).params == held.params
+    space: dict = {}
+    exec(export(trainer.expr, "numpy", params=learned), space)
+    rng = np.random.default_rng(1)
+    for layer, width in enumerate((6, 5)):
+        z = rng.normal(scale=2.0, size=(40, width))
+        want = trainer.acts_eval[layer](z, trainer.layer_params(layer))[0]  # what the trained layer computes
+        np.testing.assert_allclose(space["activations"][layer](z), want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_per_layer_space_gives_each_groups_family_its_own_names():
+    from actsearch.spaces import space_from_dict
+
+    space = space_from_dict({"kind": "core_unit", "unary": ["x", "apl(x)"], "binary": ["x1 * x2"],
+                             "per_layer": True, "layers": 2}, "core.yaml")
+    rng = np.random.default_rng(0)
+    samples = [space.sample(rng) for _ in range(12)]
+    both = [f for f in samples if all(p.learnable_family for p in f.parts)]
+    assert both
+    for f in both:
+        for k, part in enumerate(f.parts):
+            assert part.learnable_family and all(n.endswith(f"_g{k}") for n in part.learnable_family)
+        assert len(f.params) == sum(len(p.params) for p in f.parts)  # nothing shared
+        assert parse(str(f), params=f.params) == f
+    built = space.build({"u1_0_g0": "apl(x)", "u2_0_g0": "x", "b_0_g0": "x1 * x2",
+                         "u1_0_g1": "apl(x)", "u2_0_g1": "x", "b_0_g1": "x1 * x2"})
+    assert str(built) == "apl(x) * x | apl(x) * x" and sorted(built.params)[:2] == ["apl_a1_g0", "apl_a1_g1"]

@@ -1,5 +1,6 @@
 """Per-layer candidates (actsearch.expression.layered): text, parameters, canonical form, fingerprint."""
 
+import json
 import pickle
 
 import numpy as np
@@ -151,3 +152,38 @@ def test_with_params_and_uniform():
 def test_sharing_names_the_layers_of_each_parameter():
     f = parse("x*sigmoid(beta*x) | tanh(beta*x) | x*sigmoid(gamma*x)")
     assert f.sharing(["gamma", "beta"]) == (("beta", (0, 1)), ("gamma", (2,)))
+
+
+def test_each_groups_family_coefficients_have_the_groups_suffix_and_round_trip():
+    f = parse("apl(x) | apl(tanh(x))")
+    assert str(f) == "apl(x) | apl(tanh(x))"
+    assert f.parts[0].learnable_family == ["apl_a1_g0", "apl_b1_g0", "apl_a2_g0", "apl_b2_g0"]
+    assert f.parts[1].learnable_family == ["apl_a1_g1", "apl_b1_g1", "apl_a2_g1", "apl_b2_g1"]
+    assert len(f.params) == 8
+    back = parse(str(f), params=f.params)
+    assert back == f and back.params == f.params
+    # a uniform candidate keeps its names; its copy in every group gets the group's own
+    assert parse("apl(x)").learnable_family == ["apl_a1", "apl_b1", "apl_a2", "apl_b2"]
+    u = LayeredExpression.uniform(parse("apl(x) + apl(tanh(x))"), 2)
+    assert u.parts[1].learnable_family[4:6] == ["apl_2_a1_g1", "apl_2_b1_g1"] and len(u.params) == 16
+    # a part keeps its group through canonical and with_params, and a moved part is renamed for its place
+    assert f.canonical().params.keys() == f.params.keys()
+    assert LayeredExpression([f.parts[1], f.parts[0]]).parts[0].learnable_family[0] == "apl_a1_g0"
+    with pytest.raises(ExpressionError, match="'apl_a1_g0' is also a coefficient"):
+        parse("apl(x) + apl_a1_g0 | tanh(x)", {"apl_a1_g0": 1.0})
+
+
+def test_groups_hold_different_family_values_and_the_row_parses_back_to_them():
+    f = parse("apl1(x) | apl1(x)")  # two parts, the same function
+    values = {"apl1_a1_g0": 0.3, "apl1_b1_g0": -0.2, "apl1_a1_g1": -0.4, "apl1_b1_g1": 0.5}
+    g = f.with_params(values)
+    assert g.params == values and f.params["apl1_a1_g0"] == 0.0
+    back = parse(str(g), params=json.loads(json.dumps(g.params)))  # as a table row stores them
+    assert back == g and back.params == values
+    z = np.linspace(-2, 2, 9)
+    # apl1 = max(0, x) + a1 * max(0, b1 - x), written out
+    for part, (a, b) in zip(back.parts, [(0.3, -0.2), (-0.4, 0.5)]):
+        np.testing.assert_allclose(part(z), np.maximum(0, z) + a * np.maximum(0, b - z), atol=1e-15)
+    assert back.fingerprint != parse("apl1(x)").fingerprint  # the layers differ now
+    # values written under the unsuffixed names (a uniform candidate's) start every group there
+    assert parse("apl1(x) | apl1(x)", {"apl1_a1": 0.7}).params["apl1_a1_g1"] == 0.7

@@ -417,3 +417,18 @@ def test_separate_learned_parameters_matter_to_the_key_only_where_the_uniform_ca
         run = Run(SearchConfig(train=TrainConfig(learnable=("beta",), granularity=granularity)), data=None,
                   space=None)
         assert (run.key(split) == run.key(uniform)) == same, granularity
+
+
+def test_a_family_in_every_group_is_the_uniform_candidate_except_where_the_uniform_one_shares_it():
+    """``apl(x) | apl(x)`` learns one set of coefficients per layer; the uniform ``apl(x)`` does too at the
+    "neuron" (default) and "layer" family granularities, but shares one set at "network"."""
+    from actsearch.config import SearchConfig
+    from actsearch.networks import TrainConfig
+    from actsearch.planner import Run
+
+    layered, uniform = parse("apl(x) | apl(x)"), parse("apl(x)")
+    assert layered.fingerprint == uniform.fingerprint
+    for granularity, same in (("network", False), ("layer", True), ("neuron", True)):
+        run = Run(SearchConfig(train=TrainConfig(hidden=(8, 8), family_granularity=granularity)), data=None,
+                  space=None)
+        assert (run.key(layered) == run.key(uniform)) == same, granularity

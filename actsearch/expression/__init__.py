@@ -37,17 +37,25 @@ class Expression:
     ``gradients`` the derivatives with respect to ``x`` and every parameter.
     Each is compiled once, on first use, into vectorised NumPy.
 
+    ``group`` is set on the part of group ``k`` of a per-layer candidate
+    (:class:`LayeredExpression` sets it): its learnable families' coefficients
+    are then named ``..._g<k>``, so groups do not share them (see :mod:`.families`).
+
     >>> f = Expression.from_string("max(x, alpha*x)", params={"alpha": 0.1})
     >>> f(np.array([-2.0, 3.0])).tolist()
     [-0.2, 3.0]
     """
 
+    #: the group of a per-layer candidate this expression is the part of (None: a plain expression)
+    group: int | None = None
+
     def __init__(self, tree: Node, params: Mapping[str, float] | None = None,
-                 variables: Sequence[str] = ("x",)):
+                 variables: Sequence[str] = ("x",), group: int | None = None):
         self.variables = tuple(variables)
+        self.group = group
         given = dict(params or {})
         if has_family(tree):  # each family call gets its own coefficients (see .families)
-            tree, coefficients = complete(tree, given)
+            tree, coefficients = complete(tree, given, group)
             given.update(coefficients)
         self.tree = tree
         names = param_names(tree)
@@ -100,7 +108,7 @@ class Expression:
         'sigmoid(x) * x'
         """
         tree = canonical_tree(self.tree)
-        return Expression(tree, {n: self.params[n] for n in param_names(tree)}, self.variables)
+        return Expression(tree, {n: self.params[n] for n in param_names(tree)}, self.variables, self.group)
 
     @property
     def learnable_family(self) -> list[str]:
@@ -117,7 +125,21 @@ class Expression:
         >>> parse("beta*x").with_params({"beta": 2.0}).params
         {'beta': 2.0}
         """
-        return Expression(self.tree, {n: float(values.get(n, v)) for n, v in self.params.items()}, self.variables)
+        return Expression(self.tree, {n: float(values.get(n, v)) for n, v in self.params.items()}, self.variables,
+                          self.group)
+
+    def in_group(self, group: int | None, values: Mapping[str, float] | None = None) -> "Expression":
+        """The same function as the part of group ``group`` of a per-layer candidate (None: a plain
+        expression): its families' coefficients renamed for the group, keeping their values, except
+        those ``values`` gives under the new names.
+
+        >>> f = parse("apl1(x)", {"apl1_a1": 0.5})
+        >>> f.in_group(1).params, f.in_group(1, {"apl1_b1_g1": 2.0}).params
+        ({'apl1_a1_g1': 0.5, 'apl1_b1_g1': 0.0}, {'apl1_a1_g1': 0.5, 'apl1_b1_g1': 2.0})
+        """
+        out = Expression(self.tree, self.params, self.variables, group)
+        given = {n: values[n] for n in out.learnable_family if n in (values or {})}
+        return out.with_params(given) if given else out
 
     @cached_property
     def fingerprint(self) -> str:

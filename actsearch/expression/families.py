@@ -29,14 +29,18 @@ from .tree import Call, Node, Param, walk
 __all__ = ["complete", "family_params", "has_family", "coefficient_names"]
 
 
-def coefficient_names(op: str, k: int) -> list[str]:
-    """The parameter names of the ``k``-th call (from 1) of family ``op`` in a tree.
+def coefficient_names(op: str, k: int, group: int | None = None) -> list[str]:
+    """The parameter names of the ``k``-th call (from 1) of family ``op`` in a tree (of group ``group``
+    of a per-layer candidate: suffixed ``_g<group>``).
 
     >>> coefficient_names("apl1", 1), coefficient_names("apl1", 2)
     (['apl1_a1', 'apl1_b1'], ['apl1_2_a1', 'apl1_2_b1'])
+    >>> coefficient_names("apl1", 2, group=1)
+    ['apl1_2_a1_g1', 'apl1_2_b1_g1']
     """
     prefix = op if k == 1 else f"{op}_{k}"
-    return [f"{prefix}_{c}" for c in family_of(op).coefficients]
+    end = "" if group is None else f"_g{group}"
+    return [f"{prefix}_{c}{end}" for c in family_of(op).coefficients]
 
 
 def has_family(tree: Node) -> bool:
@@ -60,8 +64,10 @@ def family_params(tree: Node) -> list[str]:
     return list(out)
 
 
-def complete(tree: Node, params: Mapping[str, float]) -> tuple[Node, dict[str, float]]:
-    """``tree`` with every family call given its own coefficient parameters, and their values.
+def complete(tree: Node, params: Mapping[str, float],
+             group: int | None = None) -> tuple[Node, dict[str, float]]:
+    """``tree`` with every family call given its own coefficient parameters, and their values
+    (the names of group ``group`` of a per-layer candidate when it is given; see :func:`coefficient_names`).
 
     A coefficient keeps the value its old parameter had in ``params`` (a copy
     of a call starts where the call is); a new one takes the value ``params``
@@ -84,7 +90,7 @@ def complete(tree: Node, params: Mapping[str, float]) -> tuple[Node, dict[str, f
         if family is None:
             return Call(node.op, args)
         counts[node.op] += 1
-        names = coefficient_names(node.op, counts[node.op])
+        names = coefficient_names(node.op, counts[node.op], group)
         old = node.args[1:]
         for i, (name, start) in enumerate(zip(names, family.initial)):
             was = old[i] if i < len(old) else None

@@ -11,7 +11,11 @@ on them never cuts an expression.
 Parameter names are global to a candidate: the same name in two parts is one
 parameter (one value here; one learned value at the "network" granularity).
 A search space therefore suffixes each group's names (``beta_u1_g0``,
-``beta_u1_g1``) so groups never share by accident.
+``beta_u1_g1``) so groups never share by accident.  The coefficients of a
+learnable family get the same suffix wherever a candidate is built (part
+``k`` is made an expression of group ``k``, see :mod:`.families`), so
+``apl(x) | apl(tanh(x))`` has ``apl_a1_g0, ...`` and ``apl_a1_g1, ...``; the
+text shows none of them and parses back to the same names.
 
 The fingerprint is made from the layers' functions in order, so a candidate
 whose every layer has the same function has the uniform candidate's
@@ -132,9 +136,12 @@ class LayeredExpression:
     def __init__(self, parts: Sequence, groups: Sequence[Sequence[int]] | None = None):
         from . import Expression
 
-        self.parts = tuple(parts)
-        if not self.parts or not all(isinstance(p, Expression) for p in self.parts):
+        parts = tuple(parts)
+        if not parts or not all(isinstance(p, Expression) for p in parts):
             raise ExpressionError("a per-layer candidate needs one or more expressions, one per group of layers")
+        # part k's family coefficients are named for group k: groups never share them by accident
+        self.parts = tuple(p if p.group == k or not p.learnable_family else p.in_group(k)
+                           for k, p in enumerate(parts))
         if any(p.variables != ("x",) for p in self.parts):
             raise ExpressionError("a per-layer candidate's parts are functions of x alone")
         if groups is None:
@@ -219,10 +226,7 @@ class LayeredExpression:
 
     def with_params(self, values: Mapping[str, float]) -> "LayeredExpression":
         """The same candidate with other values for some of its parameters."""
-        from . import Expression
-
-        parts = [Expression(p.tree, {n: float(values.get(n, v)) for n, v in p.params.items()}) for p in self.parts]
-        return LayeredExpression(parts, self.groups)
+        return LayeredExpression([p.with_params(values) for p in self.parts], self.groups)
 
     def layer_parts(self) -> list[int]:
         """The index of the part that drives each hidden layer, layer by layer."""
@@ -282,7 +286,8 @@ def parse_layered(text: str, params: Mapping[str, float] | None = None,
                   variables: Sequence[str] = ("x",)) -> LayeredExpression:
     """Parse ``expr1 | expr2 | ...`` (optionally ``expr @ (layers)`` per part) without eval.
 
-    ``params`` holds the values of every part's parameters (names are global to the candidate).
+    ``params`` holds the values of every part's parameters (names are global to the candidate;
+    part ``i``'s family coefficients are suffixed ``_g<i>``, ``apl_a1_g1``).
 
     >>> f = parse_layered("x*sigmoid(beta_g0*x) | tanh", params={"beta_g0": 2.0})
     >>> str(f), f.params
@@ -304,7 +309,8 @@ def parse_layered(text: str, params: Mapping[str, float] | None = None,
         if not body.strip():
             raise ExpressionError(f"{where}: part {i} is empty")
         try:
-            parts.append(parse(body.strip(), params))
+            # group i's family coefficients take their values from their suffixed names in params
+            parts.append(parse(body.strip(), params).in_group(i, params))
         except ExpressionError as exc:
             raise ExpressionError(f"{where}: part {i}: {exc}") from None
         groups.append(_layers(layers, f"{where}: part {i}") if at else None)
