@@ -19,7 +19,11 @@ __all__ = ["apl_numpy", "apl_template", "rational_template", "family_translation
 
 
 def apl_template(relu: str, hinge: str, times: str = " * ") -> Callable[[tuple], str]:
-    """APL as ``relu`` (over ``$0``) plus, per hinge s, ``a_s`` times ``hinge`` over ``b_s - $0``."""
+    """APL as ``relu`` (over ``$0``) plus, per hinge s, ``a_s`` times ``hinge`` over ``b_s - $0``.
+
+    >>> apl_template("relu(@)", "relu(@)")(("x", "a1", "b1", "a2", "b2"))
+    'relu($0) + $1 * relu($2 - $0) + $3 * relu($4 - $0)'
+    """
     def template(args) -> str:
         hinges = (len(args) - 1) // 2
         terms = [relu.replace("@", "$0")]
@@ -41,7 +45,11 @@ def _horner(first: int, count: int, times: str = " * ") -> str:
 
 
 def rational_template(target: str) -> Callable[[tuple], str]:
-    """P($0) / (1 + |Q($0)|) with P's coefficients at $1..$6 and Q's (from x^1) at $7..$10."""
+    """P($0) / (1 + |Q($0)|) with P's coefficients at $1..$6 and Q's (from x^1) at $7..$10.
+
+    >>> rational_template("sympy")(("x",) * 8)
+    '((((($6 * $0 + $5) * $0 + $4) * $0 + $3) * $0 + $2) * $0 + $1) / (1 + sympy.Abs($7 * $0))'
+    """
     absolute = {"numpy": "$np.abs", "torch": "torch.abs", "sympy": "sympy.Abs"}[target]
     one = "1" if target == "sympy" else "1.0"
 
@@ -61,7 +69,12 @@ def _rational_latex(args) -> str:
 
 
 def family_translations() -> dict[str, dict]:
-    """The table entries of ``apl`` (every ``aplS`` shares it) and ``rational``."""
+    """The table entries of ``apl`` (every ``aplS`` shares it) and ``rational``.
+
+    >>> table = family_translations()
+    >>> sorted(table["apl"]), table["apl"]["torch"](("x", "a1", "b1"))
+    (['jax', 'latex', 'numpy', 'sympy', 'torch'], 'torch.relu($0) + $1 * torch.relu($2 - $0)')
+    """
     apl_latex = apl_template("\\max(@, 0)", "\\max(@, 0)", times=" ")
     return {
         "apl": {"numpy": apl_numpy, "jax": apl_numpy, "torch": apl_template("torch.relu(@)", "torch.relu(@)"),

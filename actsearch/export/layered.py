@@ -26,7 +26,13 @@ _NAMES = {"numpy": ("def activation(", "def activation_{k}("), "jax": ("def acti
 
 
 def layered_code(expr, to: str, one: Callable[[object, str], str]) -> str:
-    """The code of per-layer candidate ``expr`` in target ``to``, from ``one(part, to)``, the code of one part."""
+    """The code of per-layer candidate ``expr`` in target ``to``, from ``one(part, to)``, the code of one part.
+
+    >>> from actsearch.expression import parse
+    >>> print(layered_code(parse("relu(x) @ (0, 2) | tanh(x) @ (1)"), "latex", lambda part, to: str(part)))
+    f_{0, 2}(x) = relu(x) \\\\
+    f_{1}(x) = tanh(x)
+    """
     codes = [one(part, to) for part in expr.parts]
     if to == "latex":
         return " \\\\\n".join(f"f_{{{', '.join(map(str, g))}}}(x) = {code}" for g, code in zip(expr.groups, codes))

@@ -44,7 +44,12 @@ def coefficient_names(op: str, k: int, group: int | None = None) -> list[str]:
 
 
 def has_family(tree: Node) -> bool:
-    """Whether ``tree`` calls a learnable family."""
+    """Whether ``tree`` calls a learnable family.
+
+    >>> from actsearch.expression import parse
+    >>> has_family(parse("apl(x) + 1").tree), has_family(parse("tanh(x)").tree)
+    (True, False)
+    """
     return any(isinstance(n, Call) and family_of(n.op) is not None for n in walk(tree))
 
 

@@ -182,7 +182,11 @@ class LayeredExpression:
 
     @property
     def default_grouping(self) -> bool:
-        """Whether there is one group per layer, in order (the text then shows no ``@``)."""
+        """Whether there is one group per layer, in order (the text then shows no ``@``).
+
+        >>> [parse_layered(t).default_grouping for t in ("relu(x) | tanh(x)", "relu(x) @ (1) | x @ (0)")]
+        [True, False]
+        """
         return self.groups == default_groups(len(self.parts))
 
     def __str__(self) -> str:
@@ -203,17 +207,29 @@ class LayeredExpression:
     # --- properties ------------------------------------------------------------------
     @property
     def n_layers(self) -> int:
-        """How many hidden layers the groups cover."""
+        """How many hidden layers the groups cover.
+
+        >>> parse_layered("relu(x) @ (0, 2) | tanh(x) @ (1)").n_layers
+        3
+        """
         return sum(len(g) for g in self.groups)
 
     @property
     def complexity(self) -> int:
-        """The parts' complexities summed."""
+        """The parts' complexities summed.
+
+        >>> parse_layered("relu(x) | tanh(x)").complexity
+        4
+        """
         return sum(p.complexity for p in self.parts)
 
     @property
     def zero_gradient(self) -> bool:
-        """True if any part has a primitive without a useful gradient."""
+        """True if any part has a primitive without a useful gradient.
+
+        >>> parse_layered("relu(x) | tanh(x)").zero_gradient
+        False
+        """
         return any(p.zero_gradient for p in self.parts)
 
     def canonical(self) -> "LayeredExpression":
@@ -225,11 +241,20 @@ class LayeredExpression:
         return LayeredExpression([p.canonical() for p in self.parts], self.groups)
 
     def with_params(self, values: Mapping[str, float]) -> "LayeredExpression":
-        """The same candidate with other values for some of its parameters."""
+        """The same candidate with other values for some of its parameters.
+
+        >>> f = parse_layered("x*sigmoid(beta_g0*x) | tanh(x)", {"beta_g0": 1.0})
+        >>> f.with_params({"beta_g0": 2.0}).params, f.params
+        ({'beta_g0': 2.0}, {'beta_g0': 1.0})
+        """
         return LayeredExpression([p.with_params(values) for p in self.parts], self.groups)
 
     def layer_parts(self) -> list[int]:
-        """The index of the part that drives each hidden layer, layer by layer."""
+        """The index of the part that drives each hidden layer, layer by layer.
+
+        >>> parse_layered("relu(x) @ (0, 2) | tanh(x) @ (1)").layer_parts()
+        [0, 1, 0]
+        """
         out = [0] * self.n_layers
         for i, group in enumerate(self.groups):
             for layer in group:
@@ -250,7 +275,11 @@ class LayeredExpression:
 
     def sharing(self, names: Sequence[str]) -> tuple:
         """For each of ``names``, the layers whose part uses it (sorted by name): which layers share a
-        parameter, which the planner needs when parameters are learned."""
+        parameter, which the planner needs when parameters are learned.
+
+        >>> parse_layered("x*sigmoid(beta*x) | tanh(x) | beta*x", {"beta": 1.5}).sharing(["beta"])
+        (('beta', (0, 2)),)
+        """
         layers = self.layer_parts()
         return tuple((n, tuple(i for i, p in enumerate(layers) if n in self.parts[p].params)) for n in sorted(names))
 

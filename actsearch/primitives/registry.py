@@ -116,7 +116,13 @@ PRIMITIVES: dict[str, Primitive] = _Registry()
 
 
 def add_factory(factory: Callable[[str], "Primitive | None"]) -> None:
-    """Let ``factory(name)`` answer for names the registry does not list (a family's members)."""
+    """Let ``factory(name)`` answer for names the registry does not list (a family's members).
+
+    The families' factory is added on import, so ``apl3`` is found though never stored:
+
+    >>> "apl3" in PRIMITIVES, dict.__contains__(PRIMITIVES, "apl3")
+    (True, False)
+    """
     _Registry.factories.append(factory)
 
 
