@@ -99,17 +99,32 @@ class Space:
     # --- per layer ------------------------------------------------------------
     @property
     def per_layer(self) -> bool:
-        """Whether a candidate is one expression per group of hidden layers."""
+        """Whether a candidate is one expression per group of hidden layers.
+
+        >>> load_space("per_layer").per_layer, load_space("small").per_layer
+        (True, False)
+        """
         return self.groups is not None
 
     @property
     def n_layers(self) -> int | None:
-        """How many hidden layers a per-layer space's groups cover (None for a uniform space)."""
+        """How many hidden layers a per-layer space's groups cover (None for a uniform space).
+
+        >>> load_space("per_layer").n_layers, load_space("small").n_layers
+        (2, None)
+        """
         return None if self.groups is None else sum(len(g) for g in self.groups)
 
     def check_layers(self, n_hidden: int, model: str | None = None) -> None:
         """A one-line SpaceError unless a per-layer space covers ``n_hidden`` hidden layers (of the NumPy MLP:
-        a torch ``model`` takes one activation)."""
+        a torch ``model`` takes one activation).
+
+        >>> load_space("per_layer").check_layers(2) is None
+        True
+        >>> load_space("per_layer").check_layers(3)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        actsearch.spaces.SpaceError: ...per layer over 2 hidden layers but the protocol has 3 ...
+        """
         if self.per_layer and model is not None:
             raise SpaceError(f"{self.source or self.name}: a per-layer space trains the NumPy MLP; "
                              f"--model {model} takes one activation for every layer")
@@ -132,14 +147,22 @@ class Space:
         return out
 
     def join_choices(self, per_group: list[dict[str, Any]]) -> dict[str, Any]:
-        """One assignment per group as one per-layer assignment (the inverse of :meth:`split_choices`)."""
+        """One assignment per group as one per-layer assignment (the inverse of :meth:`split_choices`).
+
+        >>> load_space("per_layer").join_choices([{"u1_0": "x"}, {"u1_0": "tanh(x)"}])
+        {'n_units': None, 'u1_0_g0': 'x', 'u1_0_g1': 'tanh(x)'}
+        """
         out: dict[str, Any] = {"n_units": None}
         for k, choices in enumerate(per_group):
             out.update({f"{name}_g{k}": value for name, value in choices.items()})
         return out
 
     def layered(self, parts: list[Expression]) -> LayeredExpression:
-        """The per-layer candidate of one plain expression per group, parameters suffixed ``_g<k>``."""
+        """The per-layer candidate of one plain expression per group, parameters suffixed ``_g<k>``.
+
+        >>> load_space("per_layer").layered([parse("x*sigmoid(beta*x)"), parse("tanh(x)")]).params
+        {'beta_g0': 1.0}
+        """
         return LayeredExpression([rename_params(p, f"g{k}") for k, p in enumerate(parts)], self.groups)
 
     # --- core units: slots --------------------------------------------------
@@ -174,7 +197,11 @@ class Space:
         return self.build_part(choices, n_units)
 
     def build_part(self, choices: dict[str, Any], n_units: int | None = None) -> Expression:
-        """The plain expression of one assignment of the slots (one group's, in a per-layer space)."""
+        """The plain expression of one assignment of the slots (one group's, in a per-layer space).
+
+        >>> str(load_space("per_layer").build_part({"u1_0": "x", "u2_0": "tanh(x)", "b_0": "x1 * x2"}))
+        'x * tanh(x)'
+        """
         if self.kind != "core_unit":
             raise SpaceError(f"{self.source or self.name}: only core_unit spaces have slots")
         if n_units is None:
@@ -210,7 +237,12 @@ class Space:
         yield from self.enumerate_part()
 
     def enumerate_part(self) -> Iterator[dict[str, Any]]:
-        """Every slot assignment of one expression (one group's), in a fixed order."""
+        """Every slot assignment of one expression (one group's), in a fixed order.
+
+        >>> parts = list(load_space("per_layer").enumerate_part())
+        >>> len(parts), parts[0]
+        (75, {'n_units': 1, 'u1_0': 'x', 'u2_0': 'x', 'b_0': 'x1 + x2'})
+        """
         for n_units in self.units:
             slots = self.slots(n_units)
             for combo in itertools.product(*(choices for _, choices in slots)):
@@ -245,7 +277,13 @@ class Space:
         return self.sample_part(rng)
 
     def sample_part(self, rng: np.random.Generator) -> Expression:
-        """A random plain expression (one group's, in a per-layer space)."""
+        """A random plain expression (one group's, in a per-layer space).
+
+        >>> space = load_space("per_layer")
+        >>> part = space.sample_part(np.random.default_rng(0))
+        >>> str(part) in {str(space.build_part(c)) for c in space.enumerate_part()}
+        True
+        """
         if self.kind == "core_unit":
             choices = self.sample_choices(rng)
             return self.build_part(choices, choices["n_units"])

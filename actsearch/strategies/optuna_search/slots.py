@@ -80,7 +80,15 @@ def sample(trial, space: Space) -> tuple[dict, Expression]:
 
 
 def sample_layers(trial, space: Space):
-    """:func:`sample` in a per-layer space: each group's slots in turn, then every parameter."""
+    """:func:`sample` in a per-layer space: each group's slots in turn, then every parameter.
+
+    >>> import optuna
+    >>> from actsearch.spaces import load_space
+    >>> trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+    >>> choices, expr = sample_layers(trial, load_space("per_layer"))
+    >>> [name for name in choices if name.endswith("_g1")], str(expr).count(" | ")
+    (['n_units_g1', 'u1_0_g1', 'u2_0_g1', 'b_0_g1'], 1)
+    """
     units = space.units
     choices: dict[str, Any] = {"n_units": None}
     for k in range(len(space.groups)):
