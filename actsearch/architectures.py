@@ -101,7 +101,12 @@ class ProxyNet:
         self.reset_stats()
 
     def reset_stats(self) -> None:
-        """BatchNorm's running statistics as PyTorch starts them: mean 0, variance 1."""
+        """BatchNorm's running statistics as PyTorch starts them: mean 0, variance 1.
+
+        >>> net = ProxyNet(2, (3,), 1, "mlp", "batch", np.float64)
+        >>> net.stats[:] = 5.0; net.reset_stats(); net.stats.tolist()   # three means, then three variances
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+        """
         for norm in self.norms:
             if getattr(norm, "running_var", None) is not None:
                 norm.running_mean[:] = 0.0
@@ -120,6 +125,10 @@ class ProxyNet:
         s^2 per block (each branch adds an independent N(0, s^2) at initialisation), so a layer that reads
         the stream before block ``l``'s addition gets 1/sqrt(1 + l) and its output is again N(0, s^2).
         ``he``: sqrt(2) for every layer but the output layer; ``xavier`` (or auto's fallback): Glorot.
+
+        >>> net = ProxyNet(2, (3, 3), 1, "resmlp", None, np.float64)   # no norms: W1 of block l gets 1/sqrt(1 + l)
+        >>> [round(g, 3) for g in net.layer_gains([InitRule("auto", gain=2.0, first_gain=1.0)] * 2)]
+        [1.0, 1.0, 2.0, 0.707, 2.0, 0.577]
         """
         last, n = len(self.W) - 1, len(self.hidden)
         if self.arch == "mlp":
@@ -138,7 +147,13 @@ class ProxyNet:
         """Draw the weights by ``rule`` (one per hidden layer, or one for all; see :meth:`layer_gains`), zero
         the biases and betas, set the gammas, reset the running statistics.  The gammas start at 1, except
         before the activation in the norm MLP under ``auto``, where they start at the target scale s, so
-        the activation sees N(0, s^2) as the rule intends."""
+        the activation sees N(0, s^2) as the rule intends.
+
+        >>> net = ProxyNet(2, (3,), 1, "mlp", "layer", np.float64)
+        >>> net.initialise(np.random.default_rng(0), "he")
+        >>> bool(net.W[0][:-1].all()), bool(net.W[0][-1].any()), net.norms[0].gamma.tolist()   # weights, biases
+        (True, False, [1.0, 1.0, 1.0])
+        """
         if isinstance(rule, str):
             rule = init_rule(None, rule)
         rules = list(rule) if isinstance(rule, (list, tuple)) else [rule] * len(self.hidden)
@@ -155,6 +170,10 @@ class ProxyNet:
         Norm MLP: layer ``l``'s weights and the norm after them (``len(hidden)``: the output layer).
         resmlp: block ``l``'s norm, W1 and W2, and for block 0 also the input projection;
         ``len(hidden)``: the final norm and the output layer.
+
+        >>> net = ProxyNet(2, (3, 3), 1, "mlp", "layer", np.float64)   # W sizes 9, 12, 4; then 2 * 3 per norm
+        >>> net.frozen_slices(0), net.frozen_slices(2)
+        ([(0, 9), (25, 31)], [(21, 25)])
         """
         n = len(self.hidden)
         if self.arch == "mlp":
