@@ -76,12 +76,23 @@ class LayerNorm:
         self.gamma, self.beta, self.d_gamma, self.d_beta, self.eps = gamma, beta, d_gamma, d_beta, eps
 
     def forward(self, x: np.ndarray, train: bool = True, update: bool = True) -> tuple[np.ndarray, tuple]:
-        """``(y, cache)``: the normalised rows, and what :meth:`backward` needs (``train``/``update``: unused)."""
+        """``(y, cache)``: the normalised rows, and what :meth:`backward` needs (``train``/``update``: unused).
+
+        >>> ln = LayerNorm(np.full(2, 2.0), np.full(2, 0.5), np.zeros(2), np.zeros(2))
+        >>> np.round(ln.forward(np.array([[1.0, 3.0], [0.0, -4.0]]))[0], 4).tolist()   # 2 * xhat + 0.5, per row
+        [[-1.5, 2.5], [2.5, -1.5]]
+        """
         xhat, inv = standardised(x, self.eps, axis=1)[:2]
         return xhat * self.gamma + self.beta, (xhat, inv)
 
     def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
-        """dLoss/dx from dLoss/dy; writes dLoss/dgamma and dLoss/dbeta (summed over the rows)."""
+        """dLoss/dx from dLoss/dy; writes dLoss/dgamma and dLoss/dbeta (summed over the rows).
+
+        >>> ln = LayerNorm(np.ones(3), np.zeros(3), np.zeros(3), np.zeros(3))
+        >>> y, cache = ln.forward(np.array([[0.0, 1.0, 2.0]]))
+        >>> np.round(ln.backward(np.array([[1.0, 0.0, 0.0]]), cache), 4).tolist(), ln.d_beta.tolist()
+        ([[0.2041, -0.4082, 0.2041]], [1.0, 0.0, 0.0])
+        """
         return norm_backward(self, dy, cache, axis=1)
 
 
@@ -99,7 +110,13 @@ class BatchNorm:
 
     def forward(self, x: np.ndarray, train: bool = True, update: bool = True) -> tuple[np.ndarray, tuple]:
         """``(y, cache)``.  ``train``: normalise by the batch's statistics, and with ``update`` move the running
-        ones; otherwise (evaluation) by the running statistics, and the cache is None."""
+        ones; otherwise (evaluation) by the running statistics, and the cache is None.
+
+        >>> bn = BatchNorm(np.ones(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1))
+        >>> y, cache = bn.forward(np.array([[1.0], [3.0]]))   # running: 0.9 * (0, 1) + 0.1 * (mean 2, unbiased var 2)
+        >>> np.round(y, 4).ravel().tolist(), bn.running_mean.tolist(), bn.running_var.tolist()
+        ([-1.0, 1.0], [0.2], [1.1])
+        """
         dt = x.dtype
         if not train:
             inv = 1.0 / np.sqrt(self.running_var + np.asarray(self.eps, dt))
@@ -116,7 +133,13 @@ class BatchNorm:
         return xhat * self.gamma + self.beta, (xhat, inv)
 
     def backward(self, dy: np.ndarray, cache: tuple) -> np.ndarray:
-        """dLoss/dx from dLoss/dy of a training forward pass; writes dLoss/dgamma and dLoss/dbeta."""
+        """dLoss/dx from dLoss/dy of a training forward pass; writes dLoss/dgamma and dLoss/dbeta.
+
+        >>> bn = BatchNorm(np.ones(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1))
+        >>> y, cache = bn.forward(np.array([[0.0], [1.0], [2.0]]))
+        >>> np.round(bn.backward(np.array([[1.0], [0.0], [0.0]]), cache), 4).ravel().tolist(), bn.d_beta.tolist()
+        ([0.2041, -0.4082, 0.2041], [1.0])
+        """
         return norm_backward(self, dy, cache, axis=0)
 
 
