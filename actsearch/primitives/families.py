@@ -267,7 +267,11 @@ def _apl_member(name: str) -> tuple[Primitive, Family] | None:
 
 
 def family_of(name: str) -> Family | None:
-    """The :class:`Family` of primitive ``name``, or None if it has no learnable coefficients."""
+    """The :class:`Family` of primitive ``name``, or None if it has no learnable coefficients.
+
+    >>> family_of("apl3").coefficients, family_of("apl3").hinges, family_of("tanh")
+    (('a1', 'b1', 'a2', 'b2', 'a3', 'b3'), 3, None)
+    """
     family = FAMILIES.get(name)
     if family is None:
         member = _apl_member(name)

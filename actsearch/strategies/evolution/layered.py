@@ -90,7 +90,12 @@ class LayeredVariation:
 
     @staticmethod
     def has_x(expr: LayeredExpression) -> bool:
-        """Whether every part depends on x."""
+        """Whether every part depends on x.
+
+        >>> from actsearch.expression import parse
+        >>> LayeredVariation.has_x(parse("relu(x) | tanh(x)")), LayeredVariation.has_x(parse("relu(x) | 0.5"))
+        (True, False)
+        """
         return all(any(isinstance(n, Var) for n in walk(p.tree)) for p in expr.parts)
 
     # --- variation ----------------------------------------------------------------------
