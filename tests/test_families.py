@@ -355,3 +355,131 @@ def test_a_per_layer_space_gives_each_groups_family_its_own_names():
     built = space.build({"u1_0_g0": "apl(x)", "u2_0_g0": "x", "b_0_g0": "x1 * x2",
                          "u1_0_g1": "apl(x)", "u2_0_g1": "x", "b_0_g1": "x1 * x2"})
     assert str(built) == "apl(x) * x | apl(x) * x" and sorted(built.params)[:2] == ["apl_a1_g0", "apl_a1_g1"]
+
+
+# --- rationalMN: other degrees, named like APL's hinges -----------------------------------
+
+LEAKY_X = np.linspace(-3.0, 3.0, 2001)
+LEAKY = np.where(LEAKY_X > 0, LEAKY_X, 0.01 * LEAKY_X)  # the fit's target, written out
+
+
+def _safe_pau(x, coefs, degrees):
+    """P(x) / (1 + |Q(x)|) by powers of x, not Horner: the truth the primitive is checked against."""
+    m, _ = degrees
+    p, q = coefs[:m + 1], coefs[m + 1:]
+    return sum(c * x ** j for j, c in enumerate(p)) / (1 + np.abs(sum(c * x ** k for k, c in enumerate(q, 1))))
+
+
+@pytest.mark.parametrize("name,degrees", [("rational32", (3, 2)), ("rational22", (2, 2)), ("rational54", (5, 4)),
+                                          ("rational19", (1, 9))])
+@pytest.mark.parametrize("where", ["start", "moved"])
+def test_rational_of_other_degrees_partials_match_central_differences(name, degrees, where):
+    prim, family = PRIMITIVES[name], family_of(name)
+    m, n = degrees
+    assert family.degrees == degrees and prim.arity == 2 + m + n
+    assert family.coefficients == tuple(f"p{j}" for j in range(m + 1)) + tuple(f"q{k}" for k in range(1, n + 1))
+    coefs = family.initial if where == "start" else _moved(family, np.random.default_rng(11))
+    x = np.linspace(-2.5, 2.5, 801)  # degree 9 at |x| = 4 would make the differences' rounding dominate
+    args = (x, *coefs)
+    value = prim.forward(*args)
+    np.testing.assert_allclose(value, _safe_pau(x, coefs, degrees), rtol=1e-11, atol=1e-12)
+    # away from |Q|'s kinks by more than a step h = 1e-6 of q_k moves Q (h |x|^k)
+    keep = np.abs(sum(c * x ** k for k, c in enumerate(coefs[m + 1:], 1))) > 1e-4 + 1e-5 * np.maximum(1, np.abs(x)) ** n
+    assert keep.sum() > 700
+    for i in range(prim.arity):
+        got = np.broadcast_to(prim.partial(i, value, *args), x.shape)
+        fd = _central_differences(prim, args, i)
+        np.testing.assert_allclose(got[keep], fd[keep], rtol=1e-6, atol=1e-6, err_msg=f"{name} partial {i}")
+
+
+@pytest.mark.parametrize("name,degrees,largest,rms", [("rational32", (3, 2), 0.125, 0.035),
+                                                      ("rational22", (2, 2), 0.23, 0.086),
+                                                      ("rational54", (5, 4), 0.035, 0.006)])
+def test_rational_of_other_degrees_starts_at_a_least_squares_fit_to_leaky_relu(name, degrees, largest, rms):
+    family = family_of(name)
+    err = PRIMITIVES[name](LEAKY_X, *family.initial) - LEAKY
+    assert np.max(np.abs(err)) < largest and np.sqrt(np.mean(err ** 2)) < rms
+    # a least-squares optimum: no small step along any coefficient lowers the squared error
+    base = np.sum(err ** 2)
+    for i in range(len(family.initial)):
+        for step in (1e-4, -1e-4):
+            coefs = list(family.initial)
+            coefs[i] += step
+            assert np.sum((_safe_pau(LEAKY_X, coefs, degrees) - LEAKY) ** 2) >= base * (1 - 1e-9), (name, i, step)
+
+
+def test_the_fit_is_the_procedure_of_the_stored_start_and_is_deterministic():
+    from actsearch.primitives.rational import leaky_relu_fit
+
+    # the same procedure at 5/4 gives back the stored RATIONAL_INIT, which rational54 keeps exactly
+    np.testing.assert_allclose(leaky_relu_fit(5, 4), RATIONAL_INIT, rtol=0, atol=1e-6)
+    assert family_of("rational54").initial == RATIONAL_INIT == family_of("rational").initial
+    assert leaky_relu_fit(3, 2) is leaky_relu_fit(3, 2)  # fitted once per (M, N)
+    assert leaky_relu_fit.__wrapped__(3, 2) == leaky_relu_fit(3, 2)  # and again: bit for bit
+    # more coefficients fit at least as well (a nested family: q_k = 0 gives the smaller one)
+    def sse(m, n):
+        return np.sum((_safe_pau(LEAKY_X, leaky_relu_fit(m, n), (m, n)) - LEAKY) ** 2)
+    assert sse(2, 2) > sse(3, 2) > sse(5, 4) > sse(7, 6)
+
+
+def test_rational54_is_rational_under_its_own_coefficient_names():
+    f, g = parse("rational(x)"), parse("rational54(x)")
+    assert list(g.params) == [f"rational54_{c}" for c in family_of("rational").coefficients]
+    assert list(g.params.values()) == list(f.params.values())
+    np.testing.assert_array_equal(g(GRID), f(GRID))
+    assert g.fingerprint == f.fingerprint != parse("rational32(x)").fingerprint
+    assert str(g) == "rational54(x)" and parse(str(g)) == g
+
+
+@pytest.mark.parametrize("expr", ["rational32(x)", "rational22(tanh(x)) + rational(x) * rational32(x)"])
+def test_network_gradient_of_other_degrees_matches_finite_differences(small_data, expr, finite_differences):
+    """Several degrees in one network share the forward cache of the partials: no mix-up between them."""
+    data = small_data("multiclass")
+    trainer = Trainer(expr, data, TrainConfig(hidden=(5, 4), dtype="float64"))
+    family = parse(expr).learnable_family
+    assert set(family) == set(trainer.learn.names)
+    net = MLP(data.n_features, (5, 4), data.n_outputs, np.float64)
+    net.initialise(np.random.default_rng(3), "xavier")
+    trainer.learn.reset()
+    trainer.learn.values[:] += np.random.default_rng(5).uniform(-0.2, 0.2, trainer.learn.values.size)
+    H, T, y = trainer.X["train"][:16], trainer.T_train[:16], trainer.y["train"][:16]
+    trainer.backprop(net, H, T.copy())
+    got = trainer.learn.grad.copy()
+    fd = finite_differences(lambda: trainer.batch_loss(net, H, y), trainer.learn.values)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-9)
+    assert got.size == 9 * len(family)  # per neuron
+
+
+@pytest.mark.parametrize("expr", ["rational32(x)", "rational19(x) + rational22(x)"])
+def test_other_degrees_export_to_numpy_and_torch_as_the_primitive(expr):
+    from actsearch.export import export
+
+    f = parse(expr)
+    rng = np.random.default_rng(2)
+    values = {n: v + rng.uniform(-0.3, 0.3) for n, v in f.params.items()}
+    x = rng.normal(scale=2.0, size=300)
+    want = f(x, values)
+    space: dict = {}
+    exec(export(f, "numpy", params=values), space)
+    np.testing.assert_allclose(space["activation"](x), want, rtol=1e-12, atol=1e-12)
+    torch = pytest.importorskip("torch")
+    exec(export(f, "torch", params=values), space)
+    got = space["Activation"](dtype=torch.float64)(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    sympy = pytest.importorskip("sympy")
+    exec(export(f, "sympy", params=values), space)
+    at = sympy.lambdify(space["x"], space["expr"].subs(space["subs"]), "numpy")
+    np.testing.assert_allclose(at(x[:20]), want[:20], rtol=1e-12, atol=1e-12)
+    latex = export(f, "latex", params=values)
+    assert "rational" not in latex and latex.count("\\frac") == expr.count("rational")
+
+
+@pytest.mark.parametrize("name,fragment", [("rational0", "got 1 digit: 0"), ("rational5", "got 1 digit: 5"),
+                                           ("rational123", "got 3 digits: 123"),
+                                           ("rational05", "P of degree 0, Q of degree 5"),
+                                           ("rational90", "Q of degree 0")])
+def test_a_malformed_rational_name_is_a_one_line_error(cli, one_line_error, name, fragment):
+    with pytest.raises(ExpressionError) as info:
+        parse(f"{name}(x)")
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    one_line_error(*cli("evaluate", f"{name}(x)", "--epochs", "1", "--seeds", "1"), name, fragment)

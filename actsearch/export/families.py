@@ -1,5 +1,6 @@
-"""Export templates of the learnable families (``apl``, ``aplS``, ``rational``), whose argument count
-sets the formula: ``$0`` is the input, ``$1, $2, ...`` the coefficients in the primitive's order.
+"""Export templates of the learnable families (``apl``, ``aplS``, ``rational``, ``rationalMN``), whose
+argument count (and, for the rational, P's degree M) sets the formula: ``$0`` is the input, ``$1, $2, ...``
+the coefficients in the primitive's order.
 
 Each writes the primitive's own formula: APL as relu plus its hinges, the rational function by
 Horner's rule with the safe denominator 1 + |Q(x)| (as :mod:`actsearch.primitives.families`).
@@ -14,8 +15,10 @@ Horner's rule with the safe denominator 1 + |Q(x)| (as :mod:`actsearch.primitive
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-__all__ = ["apl_numpy", "apl_template", "rational_template", "family_translations"]
+__all__ = ["apl_numpy", "apl_template", "rational_template", "rational_latex", "rational_translations",
+           "family_translations"]
 
 
 def apl_template(relu: str, hinge: str, times: str = " * ") -> Callable[[tuple], str]:
@@ -44,28 +47,51 @@ def _horner(first: int, count: int, times: str = " * ") -> str:
     return text
 
 
-def rational_template(target: str) -> Callable[[tuple], str]:
-    """P($0) / (1 + |Q($0)|) with P's coefficients at $1..$6 and Q's (from x^1) at $7..$10.
+def rational_template(target: str, numerator: int = 5) -> Callable[[tuple], str]:
+    """P($0) / (1 + |Q($0)|) with P's ``numerator + 1`` coefficients at $1..$(M+1) and Q's (from x^1)
+    after them, as many as the call has left (``rational`` is 5/4: P at $1..$6, Q at $7..$10).
 
     >>> rational_template("sympy")(("x",) * 8)
     '((((($6 * $0 + $5) * $0 + $4) * $0 + $3) * $0 + $2) * $0 + $1) / (1 + sympy.Abs($7 * $0))'
+    >>> rational_template("numpy", 1)(("x",) * 5)
+    '($2 * $0 + $1) / (1.0 + $np.abs(($4 * $0 + $3) * $0))'
     """
     absolute = {"numpy": "$np.abs", "torch": "torch.abs", "sympy": "sympy.Abs"}[target]
     one = "1" if target == "sympy" else "1.0"
 
     def template(args) -> str:
-        n_q = len(args) - 7
-        denominator = f"{_horner(7, n_q)} * $0" if n_q > 1 else "$7 * $0"
-        return f"{_horner(1, 6)} / ({one} + {absolute}({denominator}))"
+        n_q = len(args) - numerator - 2
+        return f"{_horner(1, numerator + 1)} / ({one} + {absolute}({_horner(numerator + 2, n_q)} * $0))"
     return template
 
 
-def _rational_latex(args) -> str:
-    n_q = len(args) - 7
-    power = ["", " $0", " $0^{2}", " $0^{3}", " $0^{4}", " $0^{5}"]
-    numerator = " + ".join(f"${j + 1}{power[j]}" for j in range(6))
-    denominator = " + ".join(f"${k + 6}{power[k]}" for k in range(1, n_q + 1))
-    return f"\\frac{{{numerator}}}{{1 + \\left|{denominator}\\right|}}"
+def rational_latex(numerator: int = 5) -> Callable[[tuple], str]:
+    """The LaTeX of the safe PAU with P of degree ``numerator``.
+
+    >>> print(rational_latex(1)(("x",) * 5))
+    \\frac{$1 + $2 $0}{1 + \\left|$3 $0 + $4 $0^{2}\\right|}
+    """
+    def power(j: int) -> str:
+        return "" if j == 0 else " $0" if j == 1 else f" $0^{{{j}}}"
+
+    def template(args) -> str:
+        n_q = len(args) - numerator - 2
+        numerator_text = " + ".join(f"${j + 1}{power(j)}" for j in range(numerator + 1))
+        denominator = " + ".join(f"${numerator + 1 + k}{power(k)}" for k in range(1, n_q + 1))
+        return f"\\frac{{{numerator_text}}}{{1 + \\left|{denominator}\\right|}}"
+    return template
+
+
+@lru_cache(maxsize=None)
+def rational_translations(numerator: int = 5) -> dict:
+    """The table entry of the safe PAU with P of degree ``numerator`` (``rationalMN`` for any N).
+
+    >>> rational_translations(3)["torch"](("x",) * 7)
+    '((($4 * $0 + $3) * $0 + $2) * $0 + $1) / (1.0 + torch.abs(($6 * $0 + $5) * $0))'
+    """
+    numpy = rational_template("numpy", numerator)
+    return {"numpy": numpy, "jax": numpy, "torch": rational_template("torch", numerator),
+            "sympy": rational_template("sympy", numerator), "latex": rational_latex(numerator)}
 
 
 def family_translations() -> dict[str, dict]:
@@ -79,7 +105,5 @@ def family_translations() -> dict[str, dict]:
     return {
         "apl": {"numpy": apl_numpy, "jax": apl_numpy, "torch": apl_template("torch.relu(@)", "torch.relu(@)"),
                 "sympy": apl_template("sympy.Max(@, 0)", "sympy.Max(@, 0)"), "latex": apl_latex},
-        "rational": {"numpy": rational_template("numpy"), "jax": rational_template("numpy"),
-                     "torch": rational_template("torch"), "sympy": rational_template("sympy"),
-                     "latex": _rational_latex},
+        "rational": dict(rational_translations(5)),
     }

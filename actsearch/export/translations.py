@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 from ..primitives import family_of
-from .families import family_translations
+from .families import family_translations, rational_translations
 from .templates import (
     CLIP, DIV_EPS, LOG_EPS, Template, div_array, div_sympy, div_torch, extreme_torch, latex_leaf, mul_latex,
     pow_latex, pow_numpy, pow_sympy, pow_torch, swish_latex,
@@ -123,12 +123,17 @@ def translation(op: str, target: str) -> Template:
 
     >>> translation("tanh", "torch")
     'torch.tanh($0)'
+    >>> translation("rational21", "numpy")(("x",) * 5)
+    '(($3 * $0 + $2) * $0 + $1) / (1.0 + $np.abs($4 * $0))'
     """
     family = family_of(op)
     if family is not None and family.hinges and op not in TRANSLATIONS:
         op = "apl"  # every number of hinges shares APL's templates
+    table = TRANSLATIONS.get(op, {})
+    if op not in TRANSLATIONS and family is not None and family.degrees:
+        table = rational_translations(family.degrees[0])  # rationalMN: P's degree splits the arguments
     try:
-        return TRANSLATIONS[op][target]
+        return table[target]
     except KeyError:
         raise KeyError(f"no {target} translation for primitive {op!r}: add one to "
                        "actsearch.export.translations.TRANSLATIONS") from None

@@ -32,11 +32,24 @@ leaky_relu (slope 0.01); :data:`RATIONAL_INIT` was fitted once on 2,001
 points of [-3, 3] (a linearised fit ``P = f (1 + Q)`` as the start, then
 Levenberg-Marquardt on the safe form): largest error 0.034, RMS 0.0055.
 
+``rationalMN`` has other degrees, written as APL's hinges are, in the name:
+two digits, P of degree M and Q of degree N, each 1 to 9 (``rational32`` is
+P_3 / (1 + |Q_2|), coefficients p0..p3, q1..q2).  A member is made on first
+use, its start fitted to leaky_relu by the same procedure
+(:func:`.rational.leaky_relu_fit`, deterministic, SciPy loaded then, cached
+per (M, N)).  ``rational54`` is a name of its own, as ``apl2`` is beside
+``apl``: the same function as ``rational`` with the same stored start, so the
+same fingerprint, but its coefficients are ``rational54_p0, ...``.  Other
+digits (``rational5``, ``rational05``, ``rational123``) are a one-line
+:func:`family_error`.
+
 >>> apl = family_of("apl")
 >>> apl.coefficients, [round(v, 4) for v in apl.initial]
 (('a1', 'b1', 'a2', 'b2'), [0.0, -0.4307, 0.0, 0.4307])
 >>> family_of("apl3").hinges, family_of("tanh") is None
 (3, True)
+>>> family_of("rational32").degrees, [round(v, 3) for v in family_of("rational32").initial]
+((3, 2), [0.123, 0.505, 0.426, 0.1, 0.0, 0.197])
 """
 
 from __future__ import annotations
@@ -48,9 +61,10 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .rational import leaky_relu_fit, rational_primitive
 from .registry import PRIMITIVES, Primitive, add_factory, make_primitive
 
-__all__ = ["Family", "FAMILIES", "RATIONAL_INIT", "family_of", "family_error", "apl_hinges"]
+__all__ = ["Family", "FAMILIES", "RATIONAL_INIT", "family_of", "family_error", "apl_hinges", "rational_start"]
 
 #: ``apl`` without a number: S = 2, as the issue asks.
 DEFAULT_HINGES = 2
@@ -58,25 +72,31 @@ DEFAULT_HINGES = 2
 #: APL paper used at most a handful (S = 1..7).
 MAX_HINGES = 64
 _APL = re.compile(r"apl(\d+)\Z")
+#: ``rational`` without digits: P of degree 5 over Q of degree 4, as the PAU paper's default.
+DEFAULT_DEGREES = (5, 4)
+_RATIONAL = re.compile(r"rational(\d+)\Z")
 
 #: p_0..p_5 then q_1..q_4 of ``rational`` at its start: the safe PAU fitted to leaky_relu(x, 0.01) on [-3, 3].
 RATIONAL_INIT: tuple[float, ...] = (
     0.033572103381, 0.505000005044, 1.652675086587, 2.008122718299, 0.930575480382, 0.152132759383,
     4.8546054740e-08, 3.976480564394, 3.4553294506e-08, 0.301252983157,
 )
+#: A second point (away from the start) where the registration check probes ``rational``'s partials.
+_RATIONAL_MOVED = (0.1, 0.6, 1.2, 1.5, 0.7, 0.1, 0.3, 2.5, -0.4, 0.2)
 
 
 @dataclass(frozen=True)
 class Family:
     """A learnable family member: its primitive name, coefficient names and starting values.
 
-    ``hinges`` is APL's S (0 for other families).
+    ``hinges`` is APL's S (0 for other families); ``degrees`` the rational's (M, N) (empty for others).
     """
 
     name: str
     coefficients: tuple[str, ...]
     initial: tuple[float, ...]
     hinges: int = 0
+    degrees: tuple[int, ...] = ()
 
     def start(self) -> dict[str, float]:
         """Coefficient name -> starting value.
@@ -143,99 +163,22 @@ def _apl_primitive(name: str, hinges: int) -> Primitive:
     )
 
 
-# --- rational (safe PAU) ------------------------------------------------------------
+# --- rational (safe PAU): the primitive and the fit are in .rational ----------------------
 
-def _poly(x, coefs, first: int):
-    """sum_k coefs[k] x^(k + first), by Horner's rule."""
-    out = coefs[-1] + 0.0 * x
-    for c in coefs[-2::-1]:
-        out = out * x + c
-    return out * x if first else out
+def _rational_coefficients(numerator: int, denominator: int) -> tuple[str, ...]:
+    return tuple(f"p{j}" for j in range(numerator + 1)) + tuple(f"q{k}" for k in range(1, denominator + 1))
 
 
-def _rational_parts(x, coefs):
-    p, q = coefs[:6], coefs[6:]
-    Q = _poly(x, q, 1)
-    return _poly(x, p, 0), Q, 1.0 + np.abs(Q)
+def rational_start(numerator: int, denominator: int) -> tuple[float, ...]:
+    """The starting coefficients of degrees M/N: the stored :data:`RATIONAL_INIT` for 5/4, else
+    :func:`.rational.leaky_relu_fit` (the same procedure, run on first use and cached).
 
-
-def _rational(x, *coefs):
-    P, Q, D = _rational_parts(x, coefs)
-    value = P / D
-    if np.size(value) <= _RATIONAL_CACHED_SIZE:
-        _RATIONAL_FORWARDS[id(value)] = [value, x, coefs, Q, 1.0 / D, None]
-        if len(_RATIONAL_FORWARDS) > _RATIONAL_KEEP:
-            try:
-                _RATIONAL_FORWARDS.pop(next(iter(_RATIONAL_FORWARDS)), None)
-            except (RuntimeError, StopIteration):  # another thread changed it meanwhile; it trims itself
-                pass
-    return value
-
-
-#: The last forwards' ``[value, x, coefs, Q, 1/D, powers of x]`` by the id of their value: the
-#: compiler calls each of the eleven partials as ``d(value, *args)`` with the forward's own value
-#: array, so they share Q, 1/D and x^j instead of recomputing the polynomials eleven times.  An
-#: entry holds its value, so the id cannot be reused while it is kept, and it is used only when
-#: ``x`` and the coefficients are the very same objects.  Enough entries for the deepest networks'
-#: forward pass to be still there when the backward pass comes down to the first layer.
-#: Only arrays up to this size are kept: training batches, whose backward pass asks for the
-#: partials; a forward over a whole large split (scoring) is not kept alive.
-_RATIONAL_FORWARDS: dict[int, list] = {}
-_RATIONAL_KEEP = 64
-_RATIONAL_CACHED_SIZE = 1 << 16
-
-
-def _rational_shared(value, x, coefs) -> list:
-    """``[value, x, coefs, Q, 1/D, powers]`` of the forward that gave ``value`` (recomputed if it was
-    not kept); ``powers[j]`` is x^j, computed on first use."""
-    entry = _RATIONAL_FORWARDS.get(id(value))
-    if entry is None or entry[0] is not value or entry[1] is not x \
-            or not all(a is b for a, b in zip(entry[2], coefs)):
-        _, Q, D = _rational_parts(x, coefs)
-        entry = [value, x, coefs, Q, 1.0 / D, None]
-    if entry[5] is None:
-        powers = [None, x]
-        for _ in range(4):
-            powers.append(powers[-1] * x)
-        entry[5] = powers
-    return entry
-
-
-def _rational_dx(value, x, *coefs):
-    p, q = coefs[:6], coefs[6:]
-    Q, inv_D = _rational_shared(value, x, coefs)[3:5]
-    dP = _poly(x, [j * c for j, c in enumerate(p)][1:], 0)
-    dQ = _poly(x, [k * c for k, c in enumerate(q, start=1)], 0)
-    return (dP - value * np.sign(Q) * dQ) * inv_D
-
-
-def _rational_dp(j):
-    def d(value, x, *coefs):
-        entry = _rational_shared(value, x, coefs)
-        return entry[4] if j == 0 else entry[5][j] * entry[4]
-    return d
-
-
-def _rational_dq(k):
-    def d(value, x, *coefs):
-        entry = _rational_shared(value, x, coefs)
-        return -value * np.sign(entry[3]) * entry[5][k] * entry[4]
-    return d
-
-
-def _rational_kinks(x, *coefs):
-    return np.abs(_poly(x, coefs[6:], 1))
-
-
-def _rational_primitive() -> Primitive:
-    partials = (_rational_dx,) + tuple(_rational_dp(j) for j in range(6)) + tuple(_rational_dq(k) for k in range(1, 5))
-    moved = (0.1, 0.6, 1.2, 1.5, 0.7, 0.1, 0.3, 2.5, -0.4, 0.2)
-    return make_primitive(
-        "rational", 11, _rational, partials, register=False, check=False, defaults=RATIONAL_INIT,
-        kink_distance=_rational_kinks, check_points=(RATIONAL_INIT, moved),
-        doc="safe Padé activation unit 5/4 (Molina et al. 2019): P(x)/(1 + |Q(x)|), learnable p_j, q_k; "
-            "starts fitted to leaky_relu",
-    )
+    >>> rational_start(5, 4) == RATIONAL_INIT, len(rational_start(3, 2))
+    (True, 6)
+    """
+    if (numerator, denominator) == DEFAULT_DEGREES:
+        return RATIONAL_INIT
+    return leaky_relu_fit(numerator, denominator)
 
 
 # --- the registry of families ----------------------------------------------------------
@@ -243,8 +186,9 @@ def _rational_primitive() -> Primitive:
 FAMILIES: dict[str, Family] = {}
 
 
-def _declare(prim: Primitive, coefficients: tuple[str, ...], hinges: int = 0, register: bool = True) -> Family:
-    family = Family(prim.name, coefficients, prim.defaults, hinges)
+def _declare(prim: Primitive, coefficients: tuple[str, ...], hinges: int = 0, register: bool = True,
+             degrees: tuple[int, ...] = ()) -> Family:
+    family = Family(prim.name, coefficients, prim.defaults, hinges, degrees)
     if register:
         PRIMITIVES[prim.name] = prim
         FAMILIES[prim.name] = family
@@ -266,27 +210,48 @@ def _apl_member(name: str) -> tuple[Primitive, Family] | None:
     return prim, _declare(prim, _apl_coefficients(hinges), hinges, register=False)
 
 
+@lru_cache(maxsize=None)
+def _rational_member(name: str) -> tuple[Primitive, Family] | None:
+    """``rationalMN`` for one digit each, 1 <= M, N <= 9, made on first use (its start fitted then)."""
+    m = _RATIONAL.match(name)
+    if m is None or len(m.group(1)) != 2 or "0" in m.group(1):
+        return None
+    degrees = (int(m.group(1)[0]), int(m.group(1)[1]))
+    prim = rational_primitive(name, *degrees, rational_start(*degrees))
+    return prim, _declare(prim, _rational_coefficients(*degrees), register=False, degrees=degrees)
+
+
+def _member(name: str) -> tuple[Primitive, Family] | None:
+    return _apl_member(name) or _rational_member(name)
+
+
 def family_of(name: str) -> Family | None:
     """The :class:`Family` of primitive ``name``, or None if it has no learnable coefficients.
 
     >>> family_of("apl3").coefficients, family_of("apl3").hinges, family_of("tanh")
     (('a1', 'b1', 'a2', 'b2', 'a3', 'b3'), 3, None)
+    >>> family_of("rational32").coefficients, family_of("rational32").degrees
+    (('p0', 'p1', 'p2', 'p3', 'q1', 'q2'), (3, 2))
     """
     family = FAMILIES.get(name)
     if family is None:
-        member = _apl_member(name)
+        member = _member(name)
         family = member[1] if member is not None else None
     return family
 
 
 def family_error(name: str) -> str | None:
-    """Why ``name`` looks like a family member but is not one (``apl0``, ``apl65``), else None.
+    """Why ``name`` looks like a family member but is not one (``apl0``, ``apl65``, ``rational5``), else None.
 
     >>> family_error("apl0")
     'apl0: an APL needs at least one hinge (S=0); write apl1(x), apl(x) (S=2), apl3(x), ...'
     >>> family_error("apl65")
     'apl65: an APL has at most 64 hinges (S=65)'
+    >>> family_error("rational05")
+    'rational05: a rational needs degrees 1 to 9 (P of degree 0, Q of degree 5); write rational32(x) for 3/2, rational(x) for 5/4'
     """
+    if _RATIONAL.match(name):
+        return _rational_error(name)
     m = _APL.match(name)
     if m is None or _apl_member(name) is not None:
         return None
@@ -299,11 +264,24 @@ def family_error(name: str) -> str | None:
     return f"{name}: an APL has at most {MAX_HINGES} hinges (S={digits[:12]}{'...' * (len(digits) > 12)})"
 
 
+def _rational_error(name: str) -> str | None:
+    digits = _RATIONAL.match(name).group(1)
+    if _rational_member(name) is not None:
+        return None
+    hint = "write rational32(x) for 3/2, rational(x) for 5/4"
+    if len(digits) != 2:
+        shown = digits[:12] + "..." * (len(digits) > 12)
+        return (f"{name}: a rational's degrees are two digits M N, one each "
+                f"(got {len(digits)} digit{'s' * (len(digits) != 1)}: {shown}); {hint}")
+    return (f"{name}: a rational needs degrees 1 to 9 (P of degree {digits[0]}, Q of degree {digits[1]}); {hint}")
+
+
 def _factory(name: str) -> Primitive | None:
-    member = _apl_member(name)
+    member = _member(name)
     return None if member is None else member[0]
 
 
 _declare(_apl_primitive("apl", DEFAULT_HINGES), _apl_coefficients(DEFAULT_HINGES), DEFAULT_HINGES)
-_declare(_rational_primitive(), tuple(f"p{j}" for j in range(6)) + tuple(f"q{k}" for k in range(1, 5)))
+_declare(rational_primitive("rational", *DEFAULT_DEGREES, RATIONAL_INIT, moved=_RATIONAL_MOVED),
+         _rational_coefficients(*DEFAULT_DEGREES), degrees=DEFAULT_DEGREES)
 add_factory(_factory)
