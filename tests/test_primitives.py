@@ -199,3 +199,13 @@ def test_the_pow_exponent_partial_is_a_to_the_p_log_a_and_zero_at_zero(dtype):
     nonzero = a != 0
     np.testing.assert_allclose(partial[nonzero], (a[nonzero].astype(float) ** 2 * np.log(np.abs(a[nonzero]))),
                                rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_a_wrong_partial_with_a_scalar_argument_is_reported_in_one_line():
+    """The check's message names the arguments where the partial is wrong, scalar ones (a family's
+    coefficients, a constant slope) included."""
+    from actsearch.primitives.registry import Arg, make_primitive
+
+    with pytest.raises(ValueError, match=r"partial 1 = .* but finite difference = .* at args \[.*, 1\.5\]"):
+        make_primitive("scaled", 2, lambda x, a: a * x, (Arg(1), lambda v, x, a: 2.0 * x), register=False,
+                       defaults=(1.0,), check_points=((1.5,),))

@@ -228,5 +228,5 @@ def check_primitive(prim: Primitive, *, rtol: float = 1e-4) -> None:
                 j = int(np.argmax(err))
                 raise ValueError(
                     f"primitive {prim.name!r}: partial {i} = {d[j]:.6g} but finite difference "
-                    f"= {fd[j]:.6g} at args {[float(a[j]) for a in args]}"
+                    f"= {fd[j]:.6g} at args {[float(np.broadcast_to(a, grid.shape)[j]) for a in args]}"
                 )
