@@ -200,7 +200,7 @@ class Trainer:
     """
 
     def __init__(self, expr: Expression | str, data, config: TrainConfig):
-        self.expr = expr if hasattr(expr, "layer_expressions") else parse(expr)
+        self.expr = parse(expr)
         self.config = config
         self.data = data
         self.dtype = np.dtype(config.dtype)

@@ -61,23 +61,10 @@ def test_dropout_scales_the_kept_units_and_draws_from_the_rng(small_data):
     assert not np.array_equal(grads[0], grads[2]) and not np.array_equal(grads[0], full)
 
 
-class PerLayerStub:
-    """The least a per-layer candidate must offer the trainer: merged params and one expression per layer."""
-
-    def __init__(self, *texts, params=None):
-        self.parts = [parse(t, params=params) for t in texts]
-        self.params = {k: v for p in self.parts for k, v in p.params.items()}
-        self.zero_gradient = False
-
-    def layer_expressions(self, n_hidden):
-        assert n_hidden == len(self.parts)
-        return self.parts
-
-
 def test_per_layer_activations_are_each_layers_own(small_data):
     """The forward pass applies layer l's expression in layer l: against the network written out by hand."""
     data = small_data("regression")
-    trainer = Trainer(PerLayerStub("tanh(x)", "sin(x)", "max(x, 0.3*x)"), data,
+    trainer = Trainer(parse("tanh(x) | sin(x) | max(x, 0.3*x)"), data,
                       TrainConfig(hidden=(5, 4, 3), dtype="float64"))
     net = MLP(data.n_features, (5, 4, 3), data.n_outputs, np.float64)
     net.initialise(np.random.default_rng(3), "xavier")
@@ -95,8 +82,7 @@ def test_per_layer_candidate_gradients_match_finite_differences(small_data, gran
     """Weights and learnable parameters of a per-layer candidate (layers that learn different
     parameters, one that learns none, one parameter in two layers) against finite differences."""
     data = small_data("multiclass")
-    cand = PerLayerStub("x*sigmoid(beta*x)", "tanh(x)", "beta*tanh(alpha*x) + 0.5*x",
-                        params={"beta": 1.2, "alpha": 0.7})
+    cand = parse("x*sigmoid(beta*x) | tanh(x) | beta*tanh(alpha*x) + 0.5*x", params={"beta": 1.2, "alpha": 0.7})
     trainer = Trainer(cand, data, TrainConfig(hidden=(5, 4, 3), dtype="float64", learnable=("alpha", "beta"),
                                               granularity=granularity))
     assert trainer.learn.layer_names == [["beta"], [], ["beta", "alpha"]]
@@ -158,8 +144,7 @@ def test_resmlp_per_layer_candidate_uses_each_blocks_own_activation(small_data, 
     out by hand (norm=None; with a norm, against finite differences only), and the gradients of weights,
     norms and per-layer learnable parameters against finite differences."""
     data = small_data("multiclass")
-    cand = PerLayerStub("x*sigmoid(beta*x)", "tanh(x)", "beta*tanh(alpha*x) + 0.5*x",
-                        params={"beta": 1.2, "alpha": 0.7})
+    cand = parse("x*sigmoid(beta*x) | tanh(x) | beta*tanh(alpha*x) + 0.5*x", params={"beta": 1.2, "alpha": 0.7})
     trainer = Trainer(cand, data, TrainConfig(hidden=(4, 4, 4), dtype="float64", learnable=("alpha", "beta"),
                                               granularity="neuron", arch="resmlp", norm=norm))
     net = trainer.new_net()

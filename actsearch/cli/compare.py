@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
                                     "with its own train/validation partition) under the search's protocol, and "
                                     "compare each EXPR with the best baseline (highest validation mean) on paired "
                                     "test scores: t-test, Wilcoxon, 95% interval, Holm-corrected p and a verdict.")
-    co.add_argument("exprs", nargs="+", metavar="EXPR", help="activations, e.g. 'x * tanh(softplus(x))' or mish")
+    co.add_argument("exprs", nargs="+", metavar="EXPR", help="activations, e.g. 'x * tanh(softplus(x))', mish, apl, or "
+                    "'relu(x) | tanh(x)' (one activation per hidden layer)")
     add_data_options(co)
     co.set_defaults(dataset=dflt.dataset)
     add_training_options(co, DEFAULT_PROTOCOL, seeds=10, seeds_help="fresh seeds per function, at least 2")

@@ -18,7 +18,8 @@ def add_parser(sub) -> None:
 
     ev = sub.add_parser("evaluate", help="train networks with one activation and report the scores",
                         description="Train a network with activation EXPR once per seed and report the scores.")
-    ev.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(x)' or 'max(x, sin(x))'")
+    ev.add_argument("expr", metavar="EXPR", help="the activation, e.g. 'x * sigmoid(x)' or 'max(x, sin(x))'; "
+                    "'relu(x) | tanh(x)' gives each hidden layer its own (one part per --hidden size)")
     add_data_options(ev)
     add_training_options(ev, replace(TrainConfig(), resample=True))
     ev.add_argument("--param", action="append", type=param_value, metavar="NAME=VALUE",
